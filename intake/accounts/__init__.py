@@ -1,0 +1,1 @@
+"""User accounts: who may log in, with which role, for which entity or province."""

@@ -1,0 +1,64 @@
+"""File -> Report: the one path every caller (command line, web, batch) takes to check a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from intake.application import Application, Problem, Report
+from intake.parsers import ParseError, parse
+from intake.verify import verify
+from intake.verify.protocol import Registry
+
+
+def parse_report(path: Path, *, name: str | None = None, ocr_cache: Path | None = None) -> Report:
+    """The file's application, or a report holding only the parser's one problem."""
+    label = name or str(path)
+    try:
+        application = parse(path, ocr_cache=ocr_cache)
+    except ParseError as exc:
+        problem = Problem(code=exc.code, severity="error", field=None, message=exc.message)
+        return Report(file=label, application=None, problems=[problem])
+    return Report(file=label, application=application)
+
+
+def check_application(
+    application: Application,
+    registry: Registry,
+    *,
+    file: str | None = None,
+    deadline: dt.date = dt.date(2023, 12, 15),
+    low_confidence: float = 0.80,
+    exclude_submission: int | None = None,
+) -> Report:
+    """Every problem of an application, found in one pass."""
+    problems = verify(
+        application,
+        registry,
+        deadline=deadline,
+        low_confidence=low_confidence,
+        exclude_submission=exclude_submission,
+    )
+    return Report(file=file, application=application, problems=list(problems))
+
+
+def check_file(
+    path: Path,
+    registry: Registry,
+    *,
+    name: str | None = None,
+    deadline: dt.date = dt.date(2023, 12, 15),
+    low_confidence: float = 0.80,
+    ocr_cache: Path | None = None,
+) -> Report:
+    """Parse the file and verify what it says against the registry."""
+    report = parse_report(path, name=name, ocr_cache=ocr_cache)
+    if report.application is None:
+        return report
+    return check_application(
+        report.application,
+        registry,
+        file=report.file,
+        deadline=deadline,
+        low_confidence=low_confidence,
+    )

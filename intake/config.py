@@ -1,0 +1,70 @@
+"""Configuration: defaults here, then the instance config, then INTAKE_* environment variables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PREFIX = "INTAKE_"
+
+
+def default_instance_path() -> Path:
+    """Where the SQLite database and stored uploads live unless configured."""
+    return Path(os.environ.get(PREFIX + "INSTANCE_PATH") or Path.cwd() / "instance")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings; each field can be set as INTAKE_<FIELD NAME IN CAPITALS>."""
+
+    instance_path: Path = field(default_factory=default_instance_path)
+    database_url: str = ""
+    deadline: dt.date = dt.date(2023, 12, 15)
+    # The compliance periods' ends, by year of the form (both end 2023-12-31).
+    compliance_period_end: dt.date = dt.date(2023, 12, 31)
+    recall_working_days: int = 15
+    max_upload_mb: int = 20
+    parse_timeout_s: int = 120
+    parse_memory_mb: int = 2048
+    ocr_low_confidence: float = 0.80
+    redis_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "intake@localhost"
+    secret_key: str = ""
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, an SQLite file in the instance folder by default."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_path / 'intake.sqlite3'}"
+
+
+def _convert(kind: Any, raw: str) -> Any:
+    if kind in (Path, "Path"):
+        return Path(raw)
+    if kind in (dt.date, "dt.date"):
+        return dt.date.fromisoformat(raw)
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
+    return raw
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from the environment (INTAKE_*), then explicit overrides (lower-case names)."""
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = os.environ.get(PREFIX + f.name.upper())
+        if raw not in (None, ""):
+            values[f.name] = _convert(f.type, raw)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key.lower()] = value
+    return Settings(**values)

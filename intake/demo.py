@@ -1,0 +1,64 @@
+"""Demo data: the sample registry and one user per role, all with the password ``demo-password``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from intake.accounts.models import Role
+from intake.accounts.operations import create_user, find_user
+from intake.registry.loader import load_registry
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_PASSWORD = "demo-password"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """One demo account."""
+
+    username: str
+    role: Role
+    display_name: str
+    uscc: str | None = None
+    province: str | None = None
+
+
+DEMO_USERS = (
+    DemoUser("demo-enterprise", Role.ENTERPRISE, "华能双河发电有限责任公司",
+             uscc="91659001MAL8YR44XK"),
+    DemoUser("demo-enterprise-2", Role.ENTERPRISE, "大唐太原发电有限责任公司",
+             uscc="91140105MAN619RM62"),
+    DemoUser("demo-province", Role.PROVINCE, "新疆生产建设兵团生态环境局",
+             province="新疆生产建设兵团"),
+    DemoUser("demo-ministry", Role.MINISTRY, "生态环境部应对气候变化司"),
+    DemoUser("admin", Role.ADMIN, "系统管理员"),
+)  # fmt: skip
+
+
+def load_demo(app: Flask) -> None:
+    """Load the sample registry and create the demo users that do not exist yet."""
+    from intake.web.database import sessions
+
+    with sessions(app)() as session:
+        load_registry(session, DEMO_DATA)
+        create_demo_users(session)
+        session.commit()
+
+
+def create_demo_users(session: Session) -> None:
+    """Add the demo users that are missing (the caller commits)."""
+    for demo in DEMO_USERS:
+        if find_user(session, demo.username) is None:
+            create_user(
+                session,
+                demo.username,
+                DEMO_PASSWORD,
+                demo.role,
+                uscc=demo.uscc,
+                province=demo.province,
+                display_name=demo.display_name,
+            )

@@ -1,0 +1,188 @@
+"""Page images: loading uploads safely, lighting, skew, perspective and orientation.
+
+Every function works on 8-bit BGR or grayscale ``numpy`` arrays as OpenCV
+uses them. Loading enforces the limits that keep a hostile upload (a
+decompression bomb, a corrupt file, a one-pixel image) from reaching OCR.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+from numpy.typing import NDArray
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from intake.parsers.text import FileUnreadable
+
+Array = NDArray[np.uint8]
+
+MAX_PIXELS = 80_000_000
+MIN_SIDE = 300
+MAX_PAGES = 20
+RENDER_DPI = 200
+# A page rendered for OCR never gets a longer side than this (200 dpi A3 is ~3300).
+MAX_RENDER_SIDE = 4000
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def load_image_file(path: Path) -> Array:
+    """Decode a JPG/PNG upload into an upright BGR array, or raise FileUnreadable."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                _check_size(img.size)
+                img.load()
+                upright = ImageOps.exif_transpose(img)
+                rgb = upright.convert("RGB")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise FileUnreadable("图片像素过多，无法处理（可能是异常文件）") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise FileUnreadable("图片文件已损坏或格式不受支持，无法读取") from exc
+    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+def _check_size(size: tuple[int, int]) -> None:
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise FileUnreadable("图片像素过多，无法处理（可能是异常文件）")
+    if min(width, height) < MIN_SIDE:
+        raise FileUnreadable("图片尺寸过小，无法识别（短边至少 300 像素）")
+
+
+def pdf_page_count(path: Path) -> int:
+    """Number of pages of a PDF, or FileUnreadable."""
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise FileUnreadable("PDF 文件已损坏或已加密，无法打开") from exc
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def render_pdf_pages(path: Path, pages: list[int], dpi: int = RENDER_DPI) -> list[Array]:
+    """Render the given 0-based pages of a PDF as BGR arrays at about ``dpi``."""
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise FileUnreadable("PDF 文件已损坏或已加密，无法打开") from exc
+    try:
+        out = []
+        for index in pages:
+            if not 0 <= index < len(pdf):
+                raise FileUnreadable(f"PDF 中没有第 {index + 1} 页")
+            page = pdf[index]
+            width, height = page.get_size()
+            scale = min(dpi / 72, MAX_RENDER_SIDE / max(width, height, 1))
+            pil = page.render(scale=scale).to_pil().convert("RGB")
+            out.append(np.ascontiguousarray(np.asarray(pil)[:, :, ::-1]))
+        return out
+    finally:
+        pdf.close()
+
+
+def to_gray(image: Array) -> Array:
+    """Grayscale copy of a BGR or gray image."""
+    if image.ndim == 2:
+        return image
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
+
+
+def flatten_lighting(gray: Array) -> Array:
+    """Divide out uneven lighting (a photo's shadows) so paper is near white everywhere."""
+    size = max(15, (min(gray.shape) // 40) | 1)
+    background = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
+    background = cv2.GaussianBlur(background, (0, 0), size / 2)
+    flat = cv2.divide(gray, background, scale=255)
+    return np.asarray(flat, dtype=np.uint8)
+
+
+def ink_mask(gray: Array) -> Array:
+    """Binary mask (255 = ink) of a lighting-flattened grayscale page, specks removed."""
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    # Otsu on a nearly blank page picks a threshold inside paper noise; never accept that.
+    _, light = cv2.threshold(gray, 200, 255, cv2.THRESH_BINARY_INV)
+    binary = cv2.bitwise_and(binary, light)
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] < 4
+    small[0] = False
+    binary[small[labels]] = 0
+    return np.asarray(binary, dtype=np.uint8)
+
+
+def estimate_skew(ink: Array) -> float:
+    """Angle in degrees of the page's horizontal rules and text rows (0 on a blank page).
+
+    Short horizontal runs of ink are projected along candidate angles; the angle
+    whose projection is sharpest (largest sum of squared row counts) wins.
+    """
+    run = max(9, ink.shape[1] // 100)
+    runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    ys, xs = np.nonzero(runs)
+    if len(xs) < 50:
+        return 0.0
+    if len(xs) > 60_000:
+        pick = np.random.default_rng(0).choice(len(xs), 60_000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    best = _sharpest(xs, ys, np.arange(-5.0, 5.01, 0.25))
+    return _sharpest(xs, ys, np.arange(best - 0.3, best + 0.31, 0.03))
+
+
+def _sharpest(xs: NDArray[np.intp], ys: NDArray[np.intp], angles: NDArray[np.float64]) -> float:
+    """The angle along which the points' row histogram is sharpest."""
+    scores = []
+    x = xs.astype(np.float64)
+    y = ys.astype(np.float64)
+    for angle in angles:
+        projected = y - x * math.tan(math.radians(angle))
+        counts = np.bincount((projected - projected.min()).astype(np.intp))
+        scores.append(float(np.dot(counts, counts)))
+    return float(angles[int(np.argmax(scores))])
+
+
+def rotate(image: Array, degrees: float) -> Array:
+    """Rotate about the centre by ``degrees`` (counter-clockwise), filling with white."""
+    if abs(degrees) < 0.05:
+        return image
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    border = (255, 255, 255) if image.ndim == 3 else 255
+    rotated = cv2.warpAffine(
+        image,
+        matrix,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=border,
+    )
+    return np.asarray(rotated, dtype=np.uint8)
+
+
+def rotate_180(image: Array) -> Array:
+    """The page turned upside down."""
+    return np.ascontiguousarray(image[::-1, ::-1])
+
+
+def straighten(image: Array, quad: NDArray[np.float32]) -> Array:
+    """Warp the page so that ``quad`` (the table's corners TL, TR, BR, BL) becomes a rectangle."""
+    tl, tr, br, bl = quad
+    x0 = float((tl[0] + bl[0]) / 2)
+    x1 = float((tr[0] + br[0]) / 2)
+    y0 = float((tl[1] + tr[1]) / 2)
+    y1 = float((bl[1] + br[1]) / 2)
+    target = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    height, width = image.shape[:2]
+    border = (255, 255, 255) if image.ndim == 3 else 255
+    warped = cv2.warpPerspective(
+        image, matrix, (width, height), borderMode=cv2.BORDER_CONSTANT, borderValue=border
+    )
+    return np.asarray(warped, dtype=np.uint8)

@@ -1,0 +1,262 @@
+"""Pure text helpers: what a cell says, as the contract wants it.
+
+Every function takes the raw text of one cell or blank and returns the
+normalised value: a ``Decimal`` or ``date`` when the text is a valid one,
+the trimmed text when something was written that is not, ``None`` when the
+cell is blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+# Full-width ASCII block and the ideographic space fold to ASCII.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹣－"), ord("-"))
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
+# What people write in a cell they mean to leave empty.
+_PLACEHOLDERS = {"", "/", "\\", "-", "--", "—", "——", "无", "空", "_", "N/A", "NA"}
+
+
+def fold_width(text: str) -> str:
+    """Full-width letters, digits and punctuation to half-width; dashes to '-'."""
+    return text.translate(_FULLWIDTH).translate(_DASHES)
+
+
+def squash(text: str) -> str:
+    """Fold widths and remove every kind of white space (for comparing labels)."""
+    return _SPACES.sub("", fold_width(text))
+
+
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def clean_text(text: str | None) -> str | None:
+    """Trimmed text, runs of white space collapsed; None when blank.
+
+    White space between two Chinese characters goes: it is a wrapped line in a
+    narrow cell, not a space anyone typed.
+    """
+    if text is None:
+        return None
+    out = _SPACE_BETWEEN_CJK.sub("", text)
+    out = _SPACES.sub(" ", out).strip()
+    return None if _is_placeholder(out) else out
+
+
+def _is_placeholder(text: str) -> bool:
+    return squash(text).strip("_") in _PLACEHOLDERS or not squash(text).strip("_")
+
+
+_UNITS = re.compile(
+    r"(?:万?吨(?:二氧化碳当量)?|t\s*CO\s*[2₂]?\s*e?q?|tCO₂e|tco2e|t|%|‰|百分之)$", re.IGNORECASE
+)
+_THOUSANDS = re.compile(r"(?<=\d)[,，'’\s](?=\d{3}(?:\D|$))")
+_PLAIN_DECIMAL = re.compile(r"^\+?(\d+(?:\.\d+)?|\.\d+)$")
+
+
+def parse_quantity(text: str | None) -> Decimal | str | None:
+    """A quantity or ratio: Decimal with the written precision, the text if invalid, None if blank.
+
+    Accepts full-width digits, thousands separators (``1,250,000``, ``1 250 000``),
+    a unit after the number (吨, t, tCO₂e, %, 万吨 which multiplies by 10,000)
+    and Chinese numerals (``六万二千``).
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    value = fold_width(cleaned).strip()
+    value = value.replace("。", ".").replace("．", ".")
+    scale = Decimal(1)
+    if re.search(r"万\s*吨", value):
+        scale = Decimal(10000)
+    previous = None
+    while previous != value:
+        previous = value
+        value = _UNITS.sub("", value).strip()
+    value = _THOUSANDS.sub("", value)
+    value = _SPACES.sub("", value)
+    if _PLAIN_DECIMAL.match(value):
+        try:
+            number = Decimal(value.lstrip("+"))
+        except InvalidOperation:
+            return cleaned
+        return number * scale if scale != 1 else number
+    chinese = chinese_number(value)
+    if chinese is not None:
+        return Decimal(chinese) * scale
+    return cleaned
+
+
+_CN_DIGITS = {
+    "〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "o": 0,
+    "一": 1, "壹": 1, "幺": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
+    "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7,
+    "八": 8, "捌": 8, "九": 9, "玖": 9,
+}  # fmt: skip
+_CN_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000}
+
+
+def chinese_number(text: str) -> int | None:
+    """An integer written in Chinese numerals (``二十``, ``六万二千``, ``二〇二三``), or None."""
+    text = text.strip()
+    if not text or any(
+        ch not in _CN_DIGITS and ch not in _CN_UNITS and ch not in _CN_BIG for ch in text
+    ):
+        return None
+    if not any(ch in _CN_UNITS or ch in _CN_BIG for ch in text):
+        # Digit by digit, as years are written: 二〇二三.
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, section, digit = 0, 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+        else:
+            total = (total + section + digit) * _CN_BIG[ch]
+            section, digit = 0, 0
+    return total + section + digit
+
+
+_DATE_PATTERNS = (
+    re.compile(r"(?P<y>\d{4})\s*[年./\-]\s*(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?"),
+    re.compile(r"(?P<y>[〇零○O一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,3})"
+               r"\s*月\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日"),
+)  # fmt: skip
+
+
+def parse_date(text: str | None) -> dt.date | str | None:
+    """A date under the signature: ISO date, the written text if it is no real date, None if blank.
+
+    Accepts ``2023年11月20日``, ``2023-11-20``, ``2023/11/20``, ``2023.11.20`` and
+    ``二〇二三年十一月二十日``; the template's empty ``年 月 日`` counts as blank.
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    folded = fold_width(cleaned)
+    if re.sub(r"[\s_]", "", folded) in ("年月日", "年月", "日期:", "日期:年月日"):
+        return None  # the template's "年 月 日" left as printed
+    for pattern in _DATE_PATTERNS:
+        match = pattern.search(folded)
+        if match:
+            parts = [_int_or_chinese(match.group(g)) for g in ("y", "m", "d")]
+            if None in parts:
+                continue
+            year, month, day = (int(p) for p in parts if p is not None)
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                return cleaned
+    return cleaned
+
+
+def _int_or_chinese(text: str) -> int | None:
+    return int(text) if text.isdigit() else chinese_number(text)
+
+
+def parse_year(text: str | None) -> int | str | None:
+    """A year written in a blank (``2021``, ``二〇二一``), the text if not a year, None if blank."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    value = squash(cleaned).removesuffix("年")
+    number = _int_or_chinese(value) if value else None
+    if number is not None and 1900 < number < 2100:
+        return number
+    return cleaned
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE_SEPARATED = re.compile(
+    r"^\(?(0\d{2,3})\)?-?(\d{7,8})(?:(?:-|转|ext\.?|分机)(\d{1,6}))?$", re.IGNORECASE
+)
+# Without a separator the area code is 010 or 02X (three digits), otherwise four.
+_LANDLINE_RUN = re.compile(r"^(0(?:10|2\d)|0[3-9]\d{2})(\d{7,8})$")
+
+
+def parse_phone(text: str | None) -> str | None:
+    """A phone number: 11 digits for a mobile, ``area-number[-ext]`` for a landline.
+
+    Anything else comes back trimmed so that the verifier can say PHONE_INVALID.
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    folded = squash(cleaned)
+    compact = re.sub(r"[\-()]", "", folded)
+    compact = re.sub(r"^(?:\+86|0086|86)(?=1[3-9]\d{9}$)", "", compact)
+    if _MOBILE.match(compact):
+        return compact
+    local_part = re.sub(r"^(?:\+86|0086)-?", "", folded)
+    match = _LANDLINE_SEPARATED.match(local_part) if re.search(r"[\-()]", local_part) else None
+    match = match or _LANDLINE_RUN.match(compact)
+    if match:
+        area, local, *ext = match.groups()
+        return f"{area}-{local}" + (f"-{ext[0]}" if ext and ext[0] else "")
+    return cleaned
+
+
+def parse_email(text: str | None) -> str | None:
+    """An e-mail address folded to half-width with spaces removed (validity is the verifier's)."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    return squash(cleaned).replace("＠", "@")
+
+
+def parse_code(text: str | None, *, upper: bool = False) -> str | None:
+    """A code (统一社会信用代码, account ID, 项目编号): half-width, no white space."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    code = squash(cleaned)
+    return code.upper() if upper else code
+
+
+PROVINCES = (
+    "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
+    "上海市", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省",
+    "湖南省", "广东省", "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省",
+    "西藏自治区", "陕西省", "甘肃省", "青海省", "宁夏回族自治区", "新疆维吾尔自治区",
+    "新疆生产建设兵团",
+)  # fmt: skip
+
+
+def _short_name(full: str) -> str:
+    for suffix in ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"):
+        if full.endswith(suffix) and full != "新疆生产建设兵团":
+            return full.removesuffix(suffix)
+    return full
+
+
+# Longest names first, so that 新疆生产建设兵团 wins over 新疆.
+_PROVINCE_KEYS = sorted(
+    [(full, full) for full in PROVINCES]
+    + [(_short_name(full), full) for full in PROVINCES]
+    + [("兵团", "新疆生产建设兵团")],
+    key=lambda pair: -len(pair[0]),
+)
+
+
+def province_of(text: str | None) -> str | None:
+    """The province-level unit named at the start of ``text`` (full or short name), or None.
+
+    The template's ``XXX省（自治区、直辖市、新疆生产建设兵团）`` gives None.
+    """
+    if not text:
+        return None
+    value = squash(text)
+    if value.upper().startswith("XXX") or value.startswith("×"):
+        return None
+    for key, full in _PROVINCE_KEYS:
+        if value.startswith(key):
+            return full
+    return None

@@ -1,0 +1,111 @@
+"""Submissions and their versions: every file or online form an entity hands in, kept as sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.db import Base
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware (UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class SubmissionState(StrEnum):
+    """Where an application stands in the procedure."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class CheckState(StrEnum):
+    """Where the automatic parse and check of a version stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Submission(Base):
+    """One entity's application for one year, across all its versions."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    # Unknown until the first uploaded file is read.
+    year: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    state: Mapped[str] = mapped_column(String(16), default=SubmissionState.DRAFT.value)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="submission", order_by="Version.number", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('draft', 'submitted', 'approved', 'rejected')", name="state_known"
+        ),
+    )
+
+    @property
+    def latest(self) -> Version | None:
+        """The newest version, or None before the first."""
+        return self.versions[-1] if self.versions else None
+
+
+class Version(Base):
+    """One file or online form handed in for a submission, with what was read and found."""
+
+    __tablename__ = "versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    # SHA-256 of the stored original; None for an application typed into the online form.
+    file_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    original_filename: Mapped[str | None] = mapped_column(String(255), default=None)
+    application_json: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    check_state: Mapped[str] = mapped_column(String(16), default=CheckState.PENDING.value)
+    check_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    submission: Mapped[Submission] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        UniqueConstraint("submission_id", "number"),
+        CheckConstraint(
+            "check_state IN ('pending', 'running', 'done', 'failed')", name="check_state_known"
+        ),
+    )
+
+    @property
+    def is_online_form(self) -> bool:
+        """True for a version typed into the online form rather than uploaded."""
+        return self.file_sha256 is None

@@ -1,0 +1,96 @@
+"""The forced recall (第六步): CCER still pending after the deadline goes back to its holder.
+
+The recall date is the ``working_days``-th official working day after the end of the
+compliance period, counted with the State Council's holiday arrangements (adjusted
+working weekends included) as published in the ``chinesecalendar`` package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import chinese_calendar
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from intake.registry.models import CcerLot, LotStatus, utcnow
+from intake.registry.values import plain
+
+
+class CalendarUnavailable(ValueError):
+    """The holiday arrangements for a year are not known to the installed chinesecalendar."""
+
+
+@dataclass(frozen=True)
+class RecallResult:
+    """What a recall run did."""
+
+    recall_date: dt.date
+    recalled_lots: int
+    recalled_t: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON form: ``{"recall_date", "recalled_lots", "recalled_t"}``."""
+        return {
+            "recall_date": self.recall_date.isoformat(),
+            "recalled_lots": self.recalled_lots,
+            "recalled_t": str(self.recalled_t),
+        }
+
+
+def calendar_years() -> tuple[int, int]:
+    """The first and last year whose holidays the installed chinesecalendar knows."""
+    known = [*chinese_calendar.holidays, *chinese_calendar.workdays]
+    return min(day.year for day in known), max(day.year for day in known)
+
+
+def is_workday(day: dt.date) -> bool:
+    """Whether ``day`` is an official working day in mainland China."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError as error:
+        first, last = calendar_years()
+        raise CalendarUnavailable(
+            f"无法计算召回日期：节假日数据只覆盖 {first}–{last} 年，不含 {day.year} 年；"
+            "请升级 chinesecalendar"
+        ) from error
+
+
+def recall_date(period_end: dt.date, working_days: int = 15) -> dt.date:
+    """The ``working_days``-th working day after ``period_end`` (2023-12-31 gives 2024-01-22)."""
+    if working_days < 0:
+        raise ValueError(f"working_days must not be negative: {working_days}")
+    day, counted = period_end, 0
+    while counted < working_days:
+        day += dt.timedelta(days=1)
+        if is_workday(day):
+            counted += 1
+    return day
+
+
+def run_recall(
+    session: Session, as_of: dt.date, period_end: dt.date, working_days: int = 15
+) -> RecallResult:
+    """On or after the recall date, mark every 待抵销 lot 已召回; the caller commits.
+
+    Running it again recalls nothing, as no lot is left pending.
+    """
+    due = recall_date(period_end, working_days)
+    if as_of < due:
+        return RecallResult(recall_date=due, recalled_lots=0, recalled_t=Decimal(0))
+    statement = (
+        update(CcerLot)
+        .where(CcerLot.status == LotStatus.PENDING.value)
+        .values(status=LotStatus.RECALLED.value, updated_at=utcnow())
+        .returning(CcerLot.quantity_t)
+        .execution_options(synchronize_session="fetch")
+    )
+    quantities = list(session.scalars(statement))
+    return RecallResult(
+        recall_date=due,
+        recalled_lots=len(quantities),
+        recalled_t=plain(sum(quantities, Decimal(0))),
+    )

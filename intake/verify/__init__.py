@@ -1,0 +1,45 @@
+"""The verifier: every problem of an application, found in one pass.
+
+``verify(app, registry)`` runs every rule of ``intake.verify.rules`` and returns
+the problems in the order of the form (field by field, top to bottom), then in
+the catalogue's order of codes. The caller wraps them in a ``Report``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from intake.application import Application, Problem
+from intake.verify import rules as _rules  # noqa: F401  (importing registers the rules)
+from intake.verify.catalogue import CATALOGUE, Entry, code_sort_key, field_sort_key
+from intake.verify.check import Check
+from intake.verify.engine import RULES, Found, problem_for, rule, run_rule
+from intake.verify.protocol import Registry
+
+__all__ = ["CATALOGUE", "Entry", "Found", "problem_for", "rule", "rules_table", "verify"]
+
+DEADLINE = dt.date(2023, 12, 15)
+LOW_CONFIDENCE = 0.80
+# Wide enough that sums and products of the bounded quantities are exact.
+_EXACT = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
+
+
+def verify(
+    app: Application,
+    registry: Registry,
+    *,
+    deadline: dt.date = DEADLINE,
+    exclude_submission: int | None = None,
+    low_confidence: float = LOW_CONFIDENCE,
+) -> list[Problem]:
+    """Every problem of the application, ordered as the fields appear on the form."""
+    check = Check(app, registry, deadline, exclude_submission, low_confidence)
+    with decimal.localcontext(_EXACT):
+        problems = [problem for item in RULES for problem in run_rule(item, check)]
+    return sorted(problems, key=lambda p: (field_sort_key(p.field), code_sort_key(p.code)))
+
+
+def rules_table() -> list[tuple[str, str, str, str]]:
+    """(code, severity, title, message template) of every code, in the contract's order."""
+    return [(e.code, e.severity, e.title, e.message) for e in CATALOGUE.values()]

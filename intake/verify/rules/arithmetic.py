@@ -1,0 +1,103 @@
+"""The form's own arithmetic: ratio, 5 % limit, rows sum, the 声明 against the table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+
+from intake.verify.check import Check
+from intake.verify.engine import Found, rule
+
+LIMIT_PCT = Decimal(5)
+
+
+def decimals_written(value: Decimal) -> int:
+    """How many decimals the applicant wrote (``4.90`` -> 2)."""
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def ratio_pct(offset: Decimal, due: Decimal, places: int) -> Decimal:
+    """offset ÷ due × 100, rounded half-up to ``places`` decimals, exactly."""
+    scaled = Fraction(offset) * 100 * 10**places / Fraction(due)
+    # Half-up for a positive value: floor(x + 1/2), in exact rational arithmetic.
+    rounded = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
+    return Decimal(f"{rounded}E-{places}")  # from text: exact whatever the context
+
+
+def limit_of(due: Decimal) -> Decimal:
+    """5 % of 应清缴配额量 (exact: the verifier runs in a wide decimal context)."""
+    return due * LIMIT_PCT / 100
+
+
+@rule("RATIO_MISMATCH", field="offset_ratio_pct")
+def ratio_mismatch(check: Check) -> Iterator[Found]:
+    """The stated ratio is not 申请抵销量 ÷ 应清缴配额量 × 100, rounded as written."""
+    offset = check.number("offset_requested_t")
+    due = check.number("due_allowance_t")
+    stated = check.number("offset_ratio_pct")
+    if offset is None or due is None or stated is None:
+        return
+    computed = ratio_pct(offset, due, decimals_written(stated))
+    if computed != stated:
+        yield Found(actual=stated, expected=computed, offset=offset, due=due)
+
+
+@rule("RATIO_OVER_LIMIT", field="offset_requested_t")
+def ratio_over_limit(check: Check) -> Iterator[Found]:
+    """申请抵销量 above 5 % of 应清缴配额量 (exactly 5 % is allowed)."""
+    offset = check.number("offset_requested_t")
+    due = check.number("due_allowance_t")
+    if offset is None or due is None:
+        return
+    if offset * 100 > due * LIMIT_PCT:
+        limit = limit_of(due)
+        yield Found(actual=offset, expected=f"≤ {format(limit, 'f')}", limit=limit)
+
+
+@rule("ROWS_SUM_MISMATCH", field="offset_requested_t")
+def rows_sum_mismatch(check: Check) -> Iterator[Found]:
+    """The CCER rows' 注销量 do not add up to 申请抵销量."""
+    offset = check.number("offset_requested_t")
+    rows = check.filled_rows
+    quantities = [check.number(f"ccer_rows[{index}].cancel_quantity_t") for index, _ in rows]
+    if offset is None or not rows or any(q is None for q in quantities):
+        return
+    total = sum((q for q in quantities if q is not None), Decimal(0))
+    if total != offset:
+        yield Found(actual=offset, expected=total)
+
+
+@rule(
+    "DECLARATION_MISMATCH",
+    field="declaration.offset_t",
+    message="声明中的抵销量 {actual} tCO₂e 与申请表中的申请抵销量 {expected} 吨不一致",
+)
+def declaration_offset_mismatch(check: Check) -> Iterator[Found]:
+    """The 声明's tCO₂e differs from 申请抵销量."""
+    declared = check.number("declaration.offset_t")
+    table = check.number("offset_requested_t")
+    if declared is not None and table is not None and declared != table:
+        yield Found(actual=declared, expected=table)
+
+
+@rule(
+    "DECLARATION_MISMATCH",
+    field="declaration.ratio_pct",
+    message="声明中的抵销比例 {actual}% 与申请表中的抵销比例 {expected}% 不一致",
+)
+def declaration_ratio_mismatch(check: Check) -> Iterator[Found]:
+    """The 声明's % differs from the table's ratio."""
+    declared = check.number("declaration.ratio_pct")
+    table = check.number("offset_ratio_pct")
+    if declared is not None and table is not None and declared != table:
+        yield Found(actual=declared, expected=table)
+
+
+@rule("YEAR_MISMATCH", field="declaration.year")
+def year_mismatch(check: Check) -> Iterator[Found]:
+    """The 声明's year differs from the form's year."""
+    declared, year = check.declaration_year, check.year
+    if declared is not None and year is not None and declared != year:
+        yield Found(actual=declared, expected=year)

@@ -1,0 +1,26 @@
+"""The web layer: blueprints with thin views; each area adds itself to BLUEPRINTS with one line."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+# (module, blueprint attribute); registered in this order.
+BLUEPRINTS: list[tuple[str, str]] = [
+    ("intake.web.auth", "bp"),
+    ("intake.web.enterprise", "bp"),
+    ("intake.web.api", "bp"),
+]
+
+
+def register_blueprints(app: Flask) -> None:
+    """Set up the shared services, then register every blueprint of BLUEPRINTS."""
+    from intake.web import database, errors, jobs, security
+
+    database.init_app(app)
+    security.init_app(app)
+    jobs.init_app(app)
+    errors.init_app(app)
+    for module, attribute in BLUEPRINTS:
+        app.register_blueprint(getattr(importlib.import_module(module), attribute))

@@ -1,0 +1,225 @@
+"""The JSON API under /api/v1/: check a file, create and read applications, get reports.
+
+Every call but the OpenAPI document needs ``Authorization: Bearer <token>``; the API
+uses no cookies, so it is exempt from CSRF. Responses use the contract's JSON.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from intake.accounts.models import Role, User
+from intake.accounts.operations import user_for_token
+from intake.application import Application
+from intake.checking import check_application, parse_report
+from intake.review import operations
+from intake.review.models import CheckState, Submission, Version
+from intake.web.database import db, settings, storage
+from intake.web.enterprise.access import registry
+from intake.web.jobs import runner
+from intake.web.openapi import openapi_document
+from intake.web.reporting import visible_report
+from intake.web.security import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+F = TypeVar("F")
+
+
+def token_required(view: F) -> F:
+    """Let in only requests with a valid bearer token of an enterprise user (401 / 403)."""
+
+    @wraps(view)  # type: ignore[arg-type]
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        found = user_for_token(db(), token.strip()) if scheme.lower() == "bearer" else None
+        if found is None:
+            abort(401)
+        if found.role != Role.ENTERPRISE:
+            abort(403)
+        g.api_user = found
+        return view(*args, **kwargs)  # type: ignore[operator]
+
+    return cast(F, wrapped)
+
+
+def api_user() -> User:
+    """The user the request's token belongs to."""
+    found: User = g.api_user
+    return found
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 description of this API."""
+    return jsonify(openapi_document(url_for("api.openapi", _external=True)))
+
+
+@bp.post("/check")
+@token_required
+def check() -> Response:
+    """Check one uploaded file against the registry and return its report (nothing is kept)."""
+    upload = _file()
+    config = settings()
+    with tempfile.TemporaryDirectory(prefix="intake-api-") as work:
+        path = Path(work) / "upload"
+        upload.save(path)
+        report = parse_report(path, name=upload.filename or "upload")
+    if report.application is not None:
+        report = check_application(
+            report.application, registry(), file=report.file, deadline=config.deadline,
+            low_confidence=config.ocr_low_confidence,
+        )  # fmt: skip
+    return jsonify(visible_report(report.to_json(), api_user()))
+
+
+@bp.get("/applications")
+@token_required
+def list_applications() -> Response:
+    """The user's entity's applications."""
+    submissions = db().query(Submission).filter(Submission.uscc == api_user().uscc)
+    return jsonify({"applications": [_summary(s) for s in submissions.order_by(Submission.id)]})
+
+
+@bp.post("/applications")
+@token_required
+def create_application() -> tuple[Response, int]:
+    """A new application: a multipart ``file`` (checked in the background) or application JSON."""
+    return _new_version(None)
+
+
+@bp.post("/applications/<int:submission_id>/versions")
+@token_required
+def add_version(submission_id: int) -> tuple[Response, int]:
+    """A new version of an application, as a file or as application JSON."""
+    return _new_version(_own(submission_id))
+
+
+@bp.get("/applications/<int:submission_id>")
+@token_required
+def read_application(submission_id: int) -> Response:
+    """One application: state, versions, and the latest version's application JSON."""
+    return jsonify(_summary(_own(submission_id), with_application=True))
+
+
+@bp.get("/applications/<int:submission_id>/report")
+@token_required
+def report(submission_id: int) -> tuple[Response, int]:
+    """The report of the latest version (or ``?version=N``); 202 while the check runs."""
+    version = _version(_own(submission_id), request.args.get("version"))
+    if version.check_state in (CheckState.PENDING.value, CheckState.RUNNING.value):
+        return jsonify({"state": version.check_state}), 202
+    if version.report_json is None:
+        return jsonify({"state": version.check_state, "error": version.check_error}), 500
+    return jsonify(visible_report(version.report_json, api_user())), 200
+
+
+def _new_version(submission: Submission | None) -> tuple[Response, int]:
+    user = api_user()
+    if request.files:
+        upload = _file()
+        data = upload.read()
+        name = upload.filename or "upload"
+        if submission is None:
+            version = operations.create_from_upload(
+                db(), storage(), uscc=user.uscc or "", data=data, filename=name, user_id=user.id
+            )
+        else:
+            version = operations.add_version(
+                db(), submission, user_id=user.id, storage=storage(), data=data, filename=name
+            )
+        runner().submit(version.id)
+        db().refresh(version)
+        return jsonify(_version_json(version)), 202 if version.report_json is None else 201
+    report = _checked_json(submission)
+    if submission is None:
+        version = operations.create_from_form(
+            db(), uscc=user.uscc or "", report=report, user_id=user.id
+        )
+    else:
+        version = operations.add_version(db(), submission, user_id=user.id, report=report)
+    return jsonify(_version_json(version)), 201
+
+
+def _checked_json(submission: Submission | None) -> Any:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400)
+    try:
+        application = Application.from_json(data)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        abort(400)
+    application.source_kind = "web"
+    application.sources = {}
+    config = settings()
+    return check_application(
+        application, registry(), file=None, deadline=config.deadline,
+        low_confidence=config.ocr_low_confidence,
+        exclude_submission=submission.id if submission is not None else None,
+    )  # fmt: skip
+
+
+def _file() -> FileStorage:
+    upload = request.files.get("file")
+    if upload is None:
+        abort(400)
+    return upload
+
+
+def _own(submission_id: int) -> Submission:
+    submission = db().get(Submission, submission_id)
+    if submission is None or submission.uscc != api_user().uscc:
+        abort(404)
+    return submission
+
+
+def _version(submission: Submission, number: str | None) -> Version:
+    if number is None:
+        if submission.latest is None:
+            abort(404)
+        return submission.latest
+    for version in submission.versions:
+        if str(version.number) == number:
+            return version
+    abort(404)
+
+
+def _version_json(version: Version) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "application_id": version.submission_id,
+        "version": version.number,
+        "state": version.check_state,
+        "file": version.original_filename,
+        "created_at": version.created_at.isoformat(),
+        "report_url": url_for("api.report", submission_id=version.submission_id,
+                              version=version.number),
+    }  # fmt: skip
+    if version.report_json is not None:
+        out["report"] = visible_report(version.report_json, api_user())
+    return out
+
+
+def _summary(submission: Submission, *, with_application: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": submission.id,
+        "uscc": submission.uscc,
+        "year": submission.year,
+        "state": submission.state,
+        "versions": [_version_json(v) for v in submission.versions],
+    }
+    if with_application:
+        latest = submission.latest
+        data = latest.application_json if latest is not None else None
+        out["application"] = (
+            Application.from_json(data).to_json() if data is not None else None
+        )
+    return out

@@ -1,0 +1,78 @@
+"""What an enterprise user may reach: its own entity's submissions and registry data only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import abort
+from sqlalchemy import select
+
+from intake.registry.lookup import SqlRegistry
+from intake.registry.models import CcerLot, LotStatus
+from intake.review import operations
+from intake.review.models import Submission, Version
+from intake.web.database import db
+from intake.web.security import user
+
+
+def own_submission(submission_id: int) -> Submission:
+    """The submission when it belongs to the user's entity; 404 otherwise (never 403: no hint)."""
+    submission = db().get(Submission, submission_id)
+    if submission is None or submission.uscc != user().uscc:
+        abort(404)
+    return submission
+
+
+def own_version(submission_id: int, number: int) -> Version:
+    """Version ``number`` of one of the user's submissions; 404 otherwise."""
+    submission = own_submission(submission_id)
+    for version in submission.versions:
+        if version.number == number:
+            return version
+    abort(404)
+
+
+def registry(exclude: int | None = None) -> SqlRegistry:
+    """The registry as the verifier reads it, with the entity's live applications as claims."""
+    session = db()
+    return SqlRegistry(session, claims=lambda uscc, ex: operations.claims(session, uscc, ex))
+
+
+@dataclass(frozen=True)
+class PendingProject:
+    """A project the entity holds 待抵销, with what is still free to ask for."""
+
+    number: str
+    name: str
+    pending_t: Decimal
+    available_t: Decimal
+
+    @property
+    def choice_label(self) -> str:
+        """How the project appears in the CCER row's list."""
+        name = f" {self.name}" if self.name else ""
+        return f"{self.number}{name}（可用 {format(self.available_t, 'f')} 吨）"
+
+
+def pending_projects(uscc: str, exclude: int | None) -> list[PendingProject]:
+    """The entity's 待抵销 projects, less what its other live applications ask for."""
+    lookup = registry()
+    pending = lookup.pending(uscc)
+    claimed = lookup.claimed_elsewhere(uscc, exclude)
+    names = dict(
+        db().execute(
+            select(CcerLot.project_number, CcerLot.project_name).where(
+                CcerLot.uscc == uscc, CcerLot.status == LotStatus.PENDING.value
+            )
+        ).all()
+    )
+    return [
+        PendingProject(
+            number,
+            names.get(number, ""),
+            quantity,
+            max(quantity - claimed.get(number, Decimal(0)), Decimal(0)),
+        )
+        for number, quantity in sorted(pending.items())
+    ]

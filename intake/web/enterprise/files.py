@@ -1,0 +1,73 @@
+"""Downloads: the filled official form (.docx, .pdf) of a version, and the original upload."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, send_file, url_for
+from werkzeug.wrappers import Response
+
+from intake.accounts.models import Role
+from intake.application import Application
+from intake.render import RenderError, render_docx, render_pdf
+from intake.review.models import Version
+from intake.web.database import storage
+from intake.web.enterprise import bp
+from intake.web.enterprise.access import own_version
+from intake.web.security import roles_required
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.route("/applications/<int:submission_id>/v/<int:number>/form.docx")
+@roles_required(Role.ENTERPRISE)
+def form_docx(submission_id: int, number: int) -> Response:
+    """The official 申请表 filled with the version's values, as Word."""
+    application = _application(own_version(submission_id, number))
+    return _send(render_docx(application), DOCX, _download_name(application, "docx"))
+
+
+@bp.route("/applications/<int:submission_id>/v/<int:number>/form.pdf")
+@roles_required(Role.ENTERPRISE)
+def form_pdf(submission_id: int, number: int) -> Response:
+    """The official 申请表 filled with the version's values, as PDF."""
+    version = own_version(submission_id, number)
+    application = _application(version)
+    try:
+        data = render_pdf(application)
+    except RenderError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("enterprise.report", submission_id=submission_id, number=number))
+    return _send(data, "application/pdf", _download_name(application, "pdf"))
+
+
+@bp.route("/applications/<int:submission_id>/v/<int:number>/original")
+@roles_required(Role.ENTERPRISE)
+def original(submission_id: int, number: int) -> Response:
+    """The file as uploaded (404 for a version typed online)."""
+    version = own_version(submission_id, number)
+    if version.file_sha256 is None or not storage().exists(version.file_sha256):
+        abort(404)
+    return send_file(
+        storage().path(version.file_sha256),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=version.original_filename or "upload",
+    )
+
+
+def _application(version: Version) -> Application:
+    if version.application_json is None:
+        abort(404)
+    application = Application.from_json(version.application_json)
+    if application.year not in (2021, 2022):
+        abort(404)
+    return application
+
+
+def _download_name(application: Application, extension: str) -> str:
+    return f"CCER抵销配额清缴申请表-{application.year}-{application.uscc or ''}.{extension}"
+
+
+def _send(data: bytes, mimetype: str, name: str) -> Response:
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)

@@ -1,0 +1,132 @@
+"""The online form: prefilled from the registry, checked by the verifier on every save."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from intake.accounts.models import Role
+from intake.application import Application
+from intake.checking import check_application
+from intake.forms.application import ApplicationForm, data_from_application, initial_data
+from intake.review import operations
+from intake.review.models import Submission, Version
+from intake.web import reporting
+from intake.web.database import db, settings
+from intake.web.enterprise import bp
+from intake.web.enterprise.access import own_submission, pending_projects, registry
+from intake.web.security import roles_required, user
+
+YEARS = (2021, 2022)
+# Fields of the 声明 follow the table online; their problems are shown at the table's field.
+_SHOWN_AT = {"declaration.offset_t": "offset_requested_t", "declaration.ratio_pct":
+             "offset_ratio_pct", "declaration.year": "year", "declaration.province": "province"}  # fmt: skip
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE)
+def new_form() -> str | Response:
+    """A new application typed online, for the year asked (2021 by default)."""
+    year = request.args.get("year", "2021")
+    if not year.isdigit() or int(year) not in YEARS:
+        abort(404)
+    if request.method == "GET":
+        lookup = registry()
+        entity = lookup.entity(user().uscc or "")
+        if entity is None:
+            abort(404)
+        due = lookup.due_allowance(entity.uscc, int(year))
+        form = ApplicationForm(formdata=initial_data(entity, int(year), due))
+    else:
+        form = ApplicationForm()
+    return _handle(form, None)
+
+
+@bp.route("/applications/<int:submission_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE)
+def edit_form(submission_id: int) -> str | Response:
+    """The online form holding the latest version, with its problems beside the fields."""
+    submission = own_submission(submission_id)
+    latest = submission.latest
+    if request.method == "GET":
+        application = _application_of(latest)
+        if application is None:
+            abort(404)
+        form = ApplicationForm(formdata=data_from_application(application))
+    else:
+        form = ApplicationForm()
+    return _handle(form, submission)
+
+
+def _handle(form: ApplicationForm, submission: Submission | None) -> str | Response:
+    exclude = submission.id if submission is not None else None
+    projects = pending_projects(user().uscc or "", exclude)
+    form.set_projects([(p.number, p.choice_label) for p in projects])
+    if request.method == "POST" and form.row_action(request.form):
+        form.set_projects([(p.number, p.choice_label) for p in projects])
+        return _render(form, submission, projects, None)
+    if form.validate_on_submit():
+        version = _save(form.to_application(), submission)
+        return redirect(
+            url_for("enterprise.edit_form", submission_id=version.submission_id, _anchor="result")
+        )
+    latest = submission.latest if submission is not None and request.method == "GET" else None
+    return _render(form, submission, projects, latest)
+
+
+def _save(application: Application, submission: Submission | None) -> Version:
+    config = settings()
+    report = check_application(
+        application,
+        registry(),
+        file=None,
+        deadline=config.deadline,
+        low_confidence=config.ocr_low_confidence,
+        exclude_submission=submission.id if submission is not None else None,
+    )
+    if submission is None:
+        return operations.create_from_form(
+            db(), uscc=user().uscc or "", report=report, user_id=user().id
+        )
+    return operations.add_version(db(), submission, user_id=user().id, report=report)
+
+
+def _render(
+    form: ApplicationForm,
+    submission: Submission | None,
+    projects: list[Any],
+    latest: Version | None,
+) -> str:
+    problems = _latest_problems(latest)
+    by_field: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for problem in problems:
+        path = problem.get("field") or ""
+        by_field[_SHOWN_AT.get(path, path)].append(problem)
+    return render_template(
+        "enterprise/form.html",
+        form=form,
+        submission=submission,
+        version=latest,
+        projects=projects,
+        problems=problems,
+        by_field=by_field,
+        errors=[p for p in problems if p["severity"] == "error"],
+        limit_pct=5,
+        max_rows=current_app.config.get("MAX_ROWS", 30),
+    )
+
+
+def _latest_problems(version: Version | None) -> list[dict[str, Any]]:
+    if version is None or version.report_json is None:
+        return []
+    uscc = (version.application_json or {}).get("uscc")
+    return reporting.visible_problems(version.report_json.get("problems") or [], uscc, user())
+
+
+def _application_of(version: Version | None) -> Application | None:
+    if version is None or version.application_json is None:
+        return None
+    return Application.from_json(version.application_json)

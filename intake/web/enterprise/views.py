@@ -1,0 +1,159 @@
+"""Home, upload, the report of a version, its progress, print view and what changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from intake.accounts.models import Role
+from intake.forms.upload import UploadForm
+from intake.review import operations
+from intake.review.diff import diff_applications, diff_problems
+from intake.review.models import CheckState, Submission, Version
+from intake.web import reporting
+from intake.web.database import db, storage
+from intake.web.enterprise import bp
+from intake.web.enterprise.access import own_submission, own_version, registry
+from intake.web.jobs import runner
+from intake.web.security import roles_required, user
+
+STATE_LABELS = {"draft": "草稿", "submitted": "已提交", "approved": "已通过", "rejected": "已退回"}
+CHECK_LABELS = {"pending": "排队等待检查", "running": "正在读取和检查", "done": "检查完成",
+                "failed": "检查失败"}  # fmt: skip
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"STATE_LABELS": STATE_LABELS, "CHECK_LABELS": CHECK_LABELS, "anchor": reporting.anchor}
+
+
+@bp.route("/")
+@login_required
+def home() -> str:
+    """The entity's applications, newest first, and the ways to start a new one."""
+    if user().role != Role.ENTERPRISE:
+        return render_template("enterprise/other_role.html")
+    submissions = db().scalars(
+        select(Submission).where(Submission.uscc == user().uscc).order_by(Submission.id.desc())
+    )
+    entity = registry().entity(user().uscc or "")
+    return render_template("enterprise/home.html", submissions=list(submissions), entity=entity)
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@bp.route("/applications/<int:submission_id>/upload", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE)
+def upload(submission_id: int | None = None) -> str | Response:
+    """Upload a file: a new application, or a corrected version of one."""
+    submission = own_submission(submission_id) if submission_id is not None else None
+    form = UploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        name = form.file.data.filename or "upload"
+        if submission is None:
+            version = operations.create_from_upload(
+                db(), storage(), uscc=user().uscc or "", data=data, filename=name,
+                user_id=user().id,
+            )  # fmt: skip
+        else:
+            version = operations.add_version(
+                db(), submission, user_id=user().id, storage=storage(), data=data, filename=name
+            )
+        runner().submit(version.id)
+        return redirect(_version_url(version))
+    return render_template("enterprise/upload.html", form=form, submission=submission)
+
+
+@bp.route("/applications/<int:submission_id>")
+@roles_required(Role.ENTERPRISE)
+def submission(submission_id: int) -> Response:
+    """The latest version's report."""
+    latest = own_submission(submission_id).latest
+    if latest is None:
+        abort(404)
+    return redirect(_version_url(latest))
+
+
+@bp.route("/applications/<int:submission_id>/v/<int:number>")
+@roles_required(Role.ENTERPRISE)
+def report(submission_id: int, number: int) -> str:
+    """The report of one version, by section of the form; a progress page while it runs."""
+    version = own_version(submission_id, number)
+    if version.check_state in (CheckState.PENDING.value, CheckState.RUNNING.value):
+        return render_template("enterprise/progress.html", version=version)
+    return render_template("enterprise/report.html", **_report_context(version))
+
+
+@bp.route("/applications/<int:submission_id>/v/<int:number>/print")
+@roles_required(Role.ENTERPRISE)
+def print_report(submission_id: int, number: int) -> str:
+    """The report laid out for printing."""
+    version = own_version(submission_id, number)
+    return render_template("enterprise/print.html", **_report_context(version))
+
+
+@bp.route("/applications/<int:submission_id>/v/<int:number>/status")
+@roles_required(Role.ENTERPRISE)
+def status(submission_id: int, number: int) -> Response:
+    """The state of the version's automatic check, for the progress page to poll."""
+    version = own_version(submission_id, number)
+    return jsonify(
+        {
+            "state": version.check_state,
+            "label": CHECK_LABELS[version.check_state],
+            "done": version.check_state in (CheckState.DONE.value, CheckState.FAILED.value),
+            "report_url": _version_url(version),
+        }
+    )
+
+
+@bp.route("/applications/<int:submission_id>/v/<int:number>/changes")
+@roles_required(Role.ENTERPRISE)
+def changes(submission_id: int, number: int) -> str | Response:
+    """What changed since the previous version: fields, problems fixed and new."""
+    version = own_version(submission_id, number)
+    if number < 2:
+        flash("这是第一个版本，没有可比较的上一版本", "info")
+        return redirect(_version_url(version))
+    previous = own_version(submission_id, number - 1)
+    uscc = (version.application_json or {}).get("uscc")
+    before = reporting.visible_problems(_problems(previous), uscc, user())
+    after = reporting.visible_problems(_problems(version), uscc, user())
+    return render_template(
+        "enterprise/changes.html",
+        version=version,
+        previous=previous,
+        fields=diff_applications(previous.application_json, version.application_json),
+        problems=diff_problems(before, after),
+    )
+
+
+def _problems(version: Version) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = (version.report_json or {}).get("problems") or []
+    return problems
+
+
+def _report_context(version: Version) -> dict[str, Any]:
+    application = version.application_json
+    uscc = (application or {}).get("uscc")
+    problems = reporting.visible_problems(_problems(version), uscc, user())
+    return {
+        "version": version,
+        "submission": version.submission,
+        "application": application,
+        "sections": reporting.sections(application, problems),
+        "errors": [p for p in problems if p["severity"] == "error"],
+        "warnings": [p for p in problems if p["severity"] == "warning"],
+        "foreign_uscc": uscc is not None and uscc != user().uscc,
+        "next_url": request.path,
+    }
+
+
+def _version_url(version: Version) -> str:
+    return url_for(
+        "enterprise.report", submission_id=version.submission_id, number=version.number
+    )

@@ -1,0 +1,145 @@
+"""Reading an Application out of FormText: labels, CCER rows, the 声明 and the date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from intake.application import Source
+from intake.parsers.layout import read_form
+from intake.parsers.text import Cell, FormNotRecognized, FormText
+
+DECLARATION = [
+    "声 明",
+    "广东省生态环境厅：",
+    "我单位申请使用国家核证自愿减排量（CCER） 124500 tCO₂e，用于2022年全国",
+    "碳市场抵销配额清缴，抵销比例占我单位2022年应清缴配额量的 2.30 %。",
+    "我单位知悉2021、2022年全国碳市场重点排放单位使用CCER抵销配额清缴的相关条件。",
+    "申请单位名称（公章）",
+    "2023 年 9 月 6 日",
+]
+
+
+def cells(*texts: str) -> list[Cell]:
+    return [Cell(t, Source(where=f"cell {i}")) for i, t in enumerate(texts)]
+
+
+def make_form(rows: list[list[str]] | None = None, lines: list[str] | None = None) -> FormText:
+    rows = rows if rows is not None else [
+        ["申请单位基本信息"],
+        ["单位名称", "深圳热电有限责任公司", "统一社会信用代码", "91440104MAWX8P55XQ"],
+        ["自愿减排注册登记\n系统账户ID", "C5187911279", "全国碳排放权注册\n登记系统账户ID", "163057267921"],
+        ["2022年应清缴配\n额量(吨)", "5,412,559", "申请抵销量（吨）", "124500"],
+        ["CCER抵销量占应\n清缴配额比例\n（%）", "2.30", "联系人", "周明"],
+        ["联系电话", "159 2720 8266", "联系邮箱", "zhou_ming@yeah.net"],
+        ["申请配额清缴的CCER基本信息"],
+        ["注销量", "25800", "项目编号", "1203"],
+        ["注销量", "98700", "项目编号", "CCER-1380-2015"],
+        ["注销量", "", "项目编号", ""],
+        ["(注：如涉及多个项目来源，可自行加行逐一列明。此栏由生态环境部统一组织核验)"],
+    ]  # fmt: skip
+    lines = lines if lines is not None else [
+        "附表2", "2022 年全国碳市场重点排放单位", "使用 CCER 抵销配额清缴申请表", *DECLARATION
+    ]
+    return FormText(
+        kind="pdf",
+        rows=[cells(*r) for r in rows],
+        lines=[Cell(t, Source(where=f"line {i}")) for i, t in enumerate(lines)],
+    )
+
+
+def test_reads_every_field_of_a_wrapped_pdf_layout() -> None:
+    app = read_form(make_form())
+    assert app.to_json() == {
+        "year": 2022,
+        "entity_name": "深圳热电有限责任公司",
+        "uscc": "91440104MAWX8P55XQ",
+        "ccer_account_id": "C5187911279",
+        "ets_account_id": "163057267921",
+        "due_allowance_t": "5412559",
+        "offset_requested_t": "124500",
+        "offset_ratio_pct": "2.30",
+        "contact_name": "周明",
+        "contact_phone": "15927208266",
+        "contact_email": "zhou_ming@yeah.net",
+        "ccer_rows": [
+            {"cancel_quantity_t": "25800", "project_number": "1203"},
+            {"cancel_quantity_t": "98700", "project_number": "CCER-1380-2015"},
+        ],
+        "declaration": {"province": "广东省", "offset_t": "124500", "ratio_pct": "2.30", "year": 2022},
+        "signed_date": "2023-09-06",
+        "stamp_present": None,
+    }
+
+
+def test_keeps_where_each_value_was_read() -> None:
+    app = read_form(make_form())
+    assert app.sources["uscc"].where == "cell 3"
+    assert app.sources["ccer_rows[1].project_number"].where == "cell 3"
+    assert app.sources["declaration.province"].where == "line 4"
+    assert app.sources["signed_date"].where == "line 9"
+
+
+def test_half_filled_row_is_kept_with_a_blank() -> None:
+    rows = make_form().rows
+    form = make_form()
+    form.rows = [*rows[:9], cells("注销量", "5000", "项目编号", " "), *rows[9:]]
+    app = read_form(form)
+    assert app.ccer_rows[-1].cancel_quantity_t == Decimal("5000")
+    assert app.ccer_rows[-1].project_number is None
+
+
+def test_label_and_value_in_one_cell() -> None:
+    form = make_form()
+    form.rows[4] = cells("CCER抵销量占应清缴配额比例（%）", "2.30", "联系人：周明")
+    assert read_form(form).contact_name == "周明"
+
+
+def test_ccer_table_with_one_header_row() -> None:
+    form = make_form()
+    form.rows[7:10] = [cells("注销量", "项目编号"), cells("25800", "1203"), cells("98700", "0127")]
+    app = read_form(form)
+    assert [(r.cancel_quantity_t, r.project_number) for r in app.ccer_rows] == [
+        (Decimal("25800"), "1203"),
+        (Decimal("98700"), "0127"),
+    ]
+
+
+def test_template_blanks_read_as_blank() -> None:
+    lines = [
+        "2021 年全国碳市场重点排放单位 使用 CCER 抵销配额清缴申请表",
+        "声 明",
+        "XXX 省（自治区、直辖市、新疆生产建设兵团）生态环境厅（局）：",
+        "我单位申请使用国家核证自愿减排量（CCER）_____tCO₂e，用于 2021 年全国碳市场抵销配额清缴，"
+        "抵销比例占我单位 2021 年应清缴配额量的_____%。",
+        "申请单位名称（公章）",
+        "年 月 日",
+    ]
+    app = read_form(make_form(lines=lines))
+    assert app.year == 2021
+    decl = app.declaration
+    assert (decl.province, decl.offset_t, decl.ratio_pct, decl.year) == (None, None, None, 2021)
+    assert app.signed_date is None
+
+
+def test_chinese_numeral_date_and_year() -> None:
+    lines = [*DECLARATION[:-1], "二〇二三年十一月二十日"]
+    lines[2] = lines[2].replace("2022", "二〇二二")
+    app = read_form(make_form(lines=["2022年全国碳市场重点排放单位", *lines]))
+    assert app.signed_date == dt.date(2023, 11, 20)
+    assert app.declaration.year == 2022
+
+
+def test_year_from_the_allowance_label_when_the_title_is_missing() -> None:
+    assert read_form(make_form(lines=DECLARATION)).year == 2022
+
+
+def test_a_notice_that_mentions_ccer_is_not_the_form() -> None:
+    form = make_form(
+        rows=[],
+        lines=["关于开展2023年度碳排放数据质量监督检查的通知", "涉及使用CCER抵销配额清缴的，请另行办理。"],
+    )
+    with pytest.raises(FormNotRecognized):
+        read_form(form)

@@ -1,0 +1,126 @@
+"""MemoryRegistry: the protocol over plain data, and the contract's CSV files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from intake.verify.memory import Claim, MemoryRegistry, RegistryFileError
+
+REGISTRY = Path(__file__).parents[1] / "data" / "verify" / "registry"
+HEADERS = {
+    "entities.csv": "uscc,name,province,ccer_account_id,ets_account_id,accounts_bound",
+    "allocations.csv": "uscc,year,due_allowance_t",
+    "pending_ccer.csv": "uscc,project_number,project_name,project_type,quantity_t,status",
+    "projects.csv": "project_number,project_name,project_type,province,eligible,note",
+}
+
+
+def write(folder: Path, rows: dict[str, list[str]], bom: bool = False) -> Path:
+    """The four CSV files with the given data rows."""
+    folder.mkdir(exist_ok=True)
+    for name, header in HEADERS.items():
+        text = "\n".join([header, *rows.get(name, [])]) + "\n"
+        (folder / name).write_text(("\ufeff" if bom else "") + text, encoding="utf-8")
+    return folder
+
+
+def test_sample_registry_loads() -> None:
+    registry = MemoryRegistry.from_csv_dir(REGISTRY)
+    assert len(registry.entities) == 25
+    assert len(registry.projects) == 40
+    assert len(registry.lots) == 72
+    entity = registry.entity("91140105MAN619RM62")
+    assert entity is not None
+    assert (entity.name, entity.province, entity.accounts_bound) == (
+        "大唐太原发电有限责任公司",
+        "山西省",
+        True,
+    )
+    assert registry.due_allowance("91140105MAN619RM62", 2022) == D("483603")
+
+
+def test_pending_sums_only_pending_lots(tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "r",
+        {
+            "pending_ccer.csv": [
+                "91110000600037341L,0127,甲,水电,100,待抵销",
+                "91110000600037341L,0127,甲,水电,50.5,待抵销",
+                "91110000600037341L,0127,甲,水电,1000,已抵销",
+                "91110000600037341L,386,乙,风电,70,已召回",
+                "91440300MA5F000007,0127,甲,水电,9,待抵销",
+            ]
+        },
+        bom=True,
+    )
+    registry = MemoryRegistry.from_csv_dir(folder)
+    assert registry.pending("91110000600037341L") == {"0127": D("150.5")}
+    assert registry.pending("91110000MA0000001L") == {}
+
+
+def test_projects_keep_leading_zeros_and_eligibility(tmp_path: Path) -> None:
+    folder = write(tmp_path / "r", {"projects.csv": ["0127,甲,水电,云南省,false,已撤销"]})
+    registry = MemoryRegistry.from_csv_dir(folder)
+    project = registry.project("0127")
+    assert project is not None
+    assert (project.eligible, project.note) == (False, "已撤销")
+    assert registry.project("127") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "reason"),
+    [
+        (
+            "entities.csv",
+            "91110000600037341L,甲,广东省,C1,1,maybe",
+            "entities.csv:2: not a boolean",
+        ),
+        ("allocations.csv", "91110000600037341L,2021,很多", "allocations.csv:2: not a number"),
+        ("pending_ccer.csv", "9111,0127,甲,水电,1,冻结", "pending_ccer.csv:2: unknown status"),
+    ],
+)
+def test_bad_row_names_file_and_line(tmp_path: Path, name: str, row: str, reason: str) -> None:
+    folder = write(tmp_path / "r", {name: [row]})
+    with pytest.raises(RegistryFileError, match=reason):
+        MemoryRegistry.from_csv_dir(folder)
+
+
+def test_missing_column_is_reported(tmp_path: Path) -> None:
+    folder = write(tmp_path / "r", {})
+    (folder / "allocations.csv").write_text("uscc,year\n9111,2021\n", encoding="utf-8")
+    with pytest.raises(RegistryFileError, match=r"allocations\.csv:2: missing column"):
+        MemoryRegistry.from_csv_dir(folder)
+
+
+def test_claimed_elsewhere_leaves_out_the_submission_checked() -> None:
+    registry = MemoryRegistry(
+        claims=[
+            Claim(1, "91110000600037341L", "0127", D("10")),
+            Claim(2, "91110000600037341L", "0127", D("5")),
+            Claim(2, "91440300MA5F000007", "0127", D("7")),
+        ]
+    )
+    assert registry.claimed_elsewhere("91110000600037341L") == {"0127": D("15")}
+    assert registry.claimed_elsewhere("91110000600037341L", exclude=2) == {"0127": D("10")}
+
+
+def test_verify_runs_without_web_or_database_modules(tmp_path: Path) -> None:
+    shutil.copytree(REGISTRY, tmp_path / "registry")
+    script = (
+        "import sys\n"
+        "from intake.application import Application\n"
+        "from intake.verify import verify\n"
+        "from intake.verify.memory import MemoryRegistry\n"
+        f"registry = MemoryRegistry.from_csv_dir({str(tmp_path / 'registry')!r})\n"
+        "verify(Application.from_json({'uscc': '91140105MAN619RM62', 'offset_requested_t': '5'}),"
+        " registry)\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy')]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
