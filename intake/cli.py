@@ -80,11 +80,17 @@ def registry_load(directory: Path, db: str | None) -> None:
     with _session(settings, migrate=True) as session:
         try:
             summary = load_registry(session, directory)
+            session.commit()
         except RegistryLoadError as exc:
+            session.rollback()
             for file, line, reason in exc.errors:
                 click.echo(f"{file}:{line}: {reason}", err=True)
             _fail(f"登记数据未导入（{len(exc.errors)} 处错误），数据库未作任何修改")
-    click.echo(f"已导入：{summary}")
+    click.echo(
+        f"已导入登记数据：重点排放单位 {summary.entities} 家，配额分配 {summary.allocations} 条，"
+        f"CCER 批次 {summary.lots} 笔（待抵销 {summary.pending_lots} 笔，"
+        f"{format(summary.pending_t, 'f')} 吨），项目目录 {summary.projects} 个"
+    )
 
 
 @main.command()
@@ -103,11 +109,15 @@ def parse(files: tuple[Path, ...], as_json: bool, sources: bool) -> None:
             status = EXIT_FAILED
         if as_json:
             data: dict[str, Any] = report.to_json(with_sources=sources)
-            out = data["application"] if report.application else {
-                "file": str(path),
-                "application": None,
-                "problems": data["problems"],
-            }
+            out = (
+                data["application"]
+                if report.application
+                else {
+                    "file": str(path),
+                    "application": None,
+                    "problems": data["problems"],
+                }
+            )
             click.echo(json.dumps(out, ensure_ascii=False))
         else:
             _print_parsed(report)
@@ -260,27 +270,26 @@ def _flat(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 def _print_report(report: Report) -> None:
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
-    console = Console()
+    from intake.verify.catalogue import label
+
+    console = Console(highlight=False)
     if not report.problems:
-        console.print(f"[green]{report.file}：未发现问题[/green]")
+        console.print(f"[green]✓ {escape(str(report.file))}：未发现问题[/green]")
         return
-    table = Table(title=str(report.file))
-    for heading in ("级别", "代码", "栏目", "说明", "登记系统/应为", "申请表填写"):
-        table.add_column(heading)
+    console.print(f"[bold]{escape(str(report.file))}[/bold]")
     for problem in report.problems:
-        level = "[red]错误[/red]" if problem.severity == "error" else "[yellow]提示[/yellow]"
-        table.add_row(
-            level,
-            problem.code,
-            problem.field or "",
-            problem.message,
-            problem.expected or "",
-            problem.actual or "",
+        mark = "[red]✗ 错误[/red]" if problem.severity == "error" else "[yellow]! 提示[/yellow]"
+        console.print(
+            f"  {mark} [bold]{escape(label(problem.field))}[/bold]：{escape(problem.message)}"
+            f" [dim]{problem.code}[/dim]"
         )
-    console.print(table)
-    console.print(
-        f"共 {len(report.errors)} 个错误、{len(report.warnings)} 个提示"
-        + ("；须修改后重新提交" if not report.ok else "")
-    )
+        details = [
+            f"应为：{problem.expected}" if problem.expected else "",
+            f"填写：{problem.actual}" if problem.actual else "",
+        ]
+        if any(details):
+            console.print("         " + escape("；".join(d for d in details if d)), style="dim")
+    verdict = "须修改后重新提交" if not report.ok else "可以提交"
+    console.print(f"  共 {len(report.errors)} 个错误、{len(report.warnings)} 个提示：{verdict}")

@@ -89,7 +89,9 @@ def alembic_config(url: str | None = None) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     if url is not None:
         # ConfigParser interpolation would choke on a '%' in the URL.
-        config.set_main_option("sqlalchemy.url", make_url(url).render_as_string(False).replace("%", "%%"))
+        config.set_main_option(
+            "sqlalchemy.url", make_url(url).render_as_string(False).replace("%", "%%")
+        )
     return config
 
 

@@ -22,9 +22,7 @@ from intake.db import make_engine, session_factory, upgrade
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_REGISTRY = DATA / "registry" / "sample"
-PG_URL = os.environ.get(
-    "INTAKE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("INTAKE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _postgres_schema_url() -> Iterator[str]:

@@ -13,6 +13,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, Form, FormField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.application import Application, CcerRow, Declaration, number
@@ -35,7 +36,9 @@ class CcerRowForm(Form):
 class ApplicationForm(FlaskForm):
     """附表1 / 附表2 as typed online."""
 
-    year = SelectField("申请年度", choices=[("2021", "2021 年度"), ("2022", "2022 年度")])
+    year = SelectField(
+        "申请年度", choices=[SelectChoice("2021", "2021 年度"), SelectChoice("2022", "2022 年度")]
+    )
     entity_name = StringField("单位名称", validators=TEXT)
     uscc = StringField("统一社会信用代码", validators=TEXT)
     ccer_account_id = StringField("自愿减排注册登记系统账户 ID", validators=TEXT)
@@ -48,16 +51,16 @@ class ApplicationForm(FlaskForm):
     contact_email = StringField("联系邮箱", validators=TEXT)
     ccer_rows = FieldList(FormField(CcerRowForm), min_entries=1, max_entries=MAX_ROWS)
     province = SelectField(
-        "声明的受理地区", choices=[("", "请选择")] + [(p, p) for p in PROVINCES]
+        "声明的受理地区", choices=[SelectChoice("", "请选择"), *(SelectChoice(p) for p in PROVINCES)]
     )
     signed_date = StringField("签署日期", validators=TEXT)
     add_row = SubmitField("添加一行")
     check = SubmitField("检查并保存")
 
-    def set_projects(self, choices: Sequence[tuple[str, str]]) -> None:
-        """Offer these (project number, label) choices in every CCER row."""
+    def set_projects(self, choices: Sequence[SelectChoice]) -> None:
+        """Offer these project choices in every CCER row."""
         for row in self.ccer_rows:
-            row.form.project_number.choices = [("", "请选择项目"), *choices]
+            row.form.project_number.choices = [SelectChoice("", "请选择项目"), *choices]
 
     def row_action(self, formdata: Mapping[str, Any]) -> bool:
         """Apply an add-row or remove-row button; True when one was pressed (then re-show)."""

@@ -112,7 +112,7 @@ def prepare_page(picture: Array) -> _Page:
     mask = seal.red_mask(picture)
     stamp = seal.find_seal(picture, mask) is not None
     color = picture
-    gray = image.flatten_lighting(seal.drop_red(picture))
+    gray = seal.lift_red(image.flatten_lighting(seal.red_channel(picture)), picture)
     ink = image.ink_mask(gray)
     if (ink > 0).mean() < MIN_INK_SHARE:
         return _Page(gray, color, ink, None, stamp, blank=True)

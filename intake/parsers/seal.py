@@ -52,16 +52,25 @@ def reddish_mask(image: Array) -> Array:
     return np.asarray(np.where((tint >= 25) & (red >= 90), 255, 0), np.uint8)
 
 
-def drop_red(image: Array) -> Array:
-    """Grayscale page for OCR with red ink lifted off (the text under a seal stays black).
-
-    Red ink is bright in the red channel while black or blue ink is dark in it, so
-    the red channel hides a seal without eating the strokes it covers; what is
-    left of the seal (light pink) is set to white.
-    """
+def red_channel(image: Array) -> Array:
+    """The page's red channel: red ink is nearly as bright as paper there, black ink stays dark."""
     if image.ndim != 3:
         return image
     return np.ascontiguousarray(image[:, :, 2])
+
+
+def lift_red(flat: Array, image: Array) -> Array:
+    """Set what is left of red ink in a lighting-flattened page to paper white.
+
+    Only pixels that are light in ``flat`` are touched, so black strokes under a
+    seal keep their shape.
+    """
+    if image.ndim != 3:
+        return flat
+    tinted = cv2.dilate(reddish_mask(image), np.ones((3, 3), np.uint8)) > 0
+    out = flat.copy()
+    out[tinted & (flat >= 140)] = 255
+    return out
 
 
 def find_seal(image: Array, mask: Array | None = None) -> Seal | None:

@@ -152,7 +152,9 @@ def _decode(path: Path, name: str, problems: ProblemList) -> str | None:
         return None
 
 
-def _header_ok(name: str, header: list[str], columns: tuple[str, ...], problems: ProblemList) -> bool:
+def _header_ok(
+    name: str, header: list[str], columns: tuple[str, ...], problems: ProblemList
+) -> bool:
     found = [fold(h) for h in header]
     ok = True
     for column in found:

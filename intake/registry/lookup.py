@@ -131,7 +131,9 @@ class PreloadedRegistry:
             entities={e.uscc: entity_record(e) for e in session.scalars(entities)},
             allocations={(a.uscc, a.year): a.due_allowance_t for a in session.scalars(allocations)},
             pending_by_entity={uscc: _sum_by_project(rows) for uscc, rows in lots.items()},
-            projects={p.project_number: project_record(p) for p in session.scalars(select(Project))},
+            projects={
+                p.project_number: project_record(p) for p in session.scalars(select(Project))
+            },
             claims=claims,
         )
 

@@ -73,7 +73,9 @@ def _entities(directory: Path, problems: ProblemList, out: list[dict[str, Any]])
             "uscc": uscc,
             "name": row.text("name"),
             "province": row.text("province", max_length=50),
-            "ccer_account_id": row.text("ccer_account_id", required=False, max_length=64, code=True),
+            "ccer_account_id": row.text(
+                "ccer_account_id", required=False, max_length=64, code=True
+            ),
             "ets_account_id": row.text("ets_account_id", required=False, max_length=64, code=True),
             "accounts_bound": row.parsed("accounts_bound", parse_bool),
         }

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pdf_variants as variants
 import pdfplumber
 import pytest
 
@@ -20,6 +19,7 @@ from intake.parsers.pdf import (
     text_is_garbled,
 )
 from intake.parsers.text import FileUnreadable, FormText, NeedsOcr
+from tests.parsers import pdf_variants as variants
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "pdf"
 

@@ -98,7 +98,9 @@ def test_a_load_replaces_the_previous_content(
     load_registry(engine, smaller)
     tables = dump_tables(engine)
 
-    assert tables["entities"] == [(ALICE, "大唐太原发电有限责任公司（新）", "山西省", "C1", "E1", False)]
+    assert tables["entities"] == [
+        (ALICE, "大唐太原发电有限责任公司（新）", "山西省", "C1", "E1", False)
+    ]
     assert tables["allocations"] == [(ALICE, 2022, Decimal("1000.5"))]
     assert tables["lots"] == [
         (ALICE, "2075", "云南曲靖水电站项目", "水电", Decimal("216159"), "待抵销", None)
@@ -124,7 +126,9 @@ def test_bom_full_width_digits_and_thousands_separators_are_accepted(
     assert summary.pending_t == Decimal("7970242") + Decimal("3000.25")
     with Session(engine) as session:
         quantities = session.scalars(
-            select(CcerLot.quantity_t).where(CcerLot.uscc == ALICE, CcerLot.project_number == "2075")
+            select(CcerLot.quantity_t).where(
+                CcerLot.uscc == ALICE, CcerLot.project_number == "2075"
+            )
         )
         assert sorted(str(q) for q in quantities) == ["1000.25", "2000", "216159"]
 

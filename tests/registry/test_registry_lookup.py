@@ -81,7 +81,9 @@ def test_claimed_elsewhere_is_empty_without_claims(registry: Registry) -> None:
 
 
 @pytest.mark.parametrize("preload", [False, True])
-def test_claims_are_asked_with_the_excluded_submission(sample_engine: Engine, preload: bool) -> None:
+def test_claims_are_asked_with_the_excluded_submission(
+    sample_engine: Engine, preload: bool
+) -> None:
     asked: list[tuple[str, int | None]] = []
 
     def claims(uscc: str, exclude: int | None) -> dict[str, Decimal]:

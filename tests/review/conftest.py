@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from review_factories import (
+from sqlalchemy.orm import Session
+
+from intake.application import Problem, Report
+from intake.review.models import Submission
+from intake.review.operations import create_from_form
+from tests.review.review_factories import (
     USCC,
     MakeSubmission,
     Users,
@@ -11,11 +16,6 @@ from review_factories import (
     make_users,
     seed_registry,
 )
-from sqlalchemy.orm import Session
-
-from intake.application import Problem, Report
-from intake.review.models import Submission
-from intake.review.operations import create_from_form
 
 
 @pytest.fixture

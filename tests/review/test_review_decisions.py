@@ -3,16 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from review_factories import (
-    OTHER_USCC,
-    USCC,
-    MakeSubmission,
-    Users,
-    application,
-    error,
-    lots,
-    warning,
-)
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
@@ -30,6 +20,16 @@ from intake.review.records import (
     Notice,
     Registration,
     ReviewNote,
+)
+from tests.review.review_factories import (
+    OTHER_USCC,
+    USCC,
+    MakeSubmission,
+    Users,
+    application,
+    error,
+    lots,
+    warning,
 )
 
 
@@ -148,7 +148,11 @@ def test_approval_with_a_standing_error_needs_an_override_reason(
     approve(registry_session, submission, users.reviewer, overrides={key: "比例按四舍五入，可接受"})
     assert submission.state == SubmissionState.APPROVED
     note = registry_session.scalars(select(ReviewNote)).one()
-    assert (note.kind, note.code, note.text) == ("override", "RATIO_MISMATCH", "比例按四舍五入，可接受")
+    assert (note.kind, note.code, note.text) == (
+        "override",
+        "RATIO_MISMATCH",
+        "比例按四舍五入，可接受",
+    )
     assert note.decision_id is not None
 
 
@@ -175,7 +179,7 @@ def test_approval_moves_the_quantities_to_offset_splitting_lots(
     assert registration.cancellations[0].project_name == "云南曲靖水电站项目"
     assert registration.cancellations[0].lots == [
         {"lot_id": 1, "quantity_t": "10000"},
-        {"lot_id": 5, "quantity_t": "2500"},
+        {"lot_id": 6, "quantity_t": "2500"},
     ]
     assert lots(registry_session, OTHER_USCC) == [("2075", "4000", "待抵销", None)]
     actions = registry_session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()

@@ -60,7 +60,9 @@ def upgrade() -> None:
             "status IN ('待抵销', '已抵销', '已召回')", name=op.f("ck_ccer_lots_status_known")
         ),
         sa.CheckConstraint("quantity_t > 0", name=op.f("ck_ccer_lots_quantity_positive")),
-        sa.ForeignKeyConstraint(["uscc"], ["entities.uscc"], name=op.f("fk_ccer_lots_uscc_entities")),
+        sa.ForeignKeyConstraint(
+            ["uscc"], ["entities.uscc"], name=op.f("fk_ccer_lots_uscc_entities")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ccer_lots")),
     )
     op.create_index("ix_ccer_lots_uscc_status", "ccer_lots", ["uscc", "status"])

@@ -92,7 +92,9 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_versions")),
-        sa.UniqueConstraint("submission_id", "number", name=op.f("uq_versions_submission_id_number")),
+        sa.UniqueConstraint(
+            "submission_id", "number", name=op.f("uq_versions_submission_id_number")
+        ),
     )
     op.create_index("ix_versions_submission_id", "versions", ["submission_id"])
 

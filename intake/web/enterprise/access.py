@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from intake.registry.lookup import SqlRegistry
 from intake.registry.models import CcerLot, LotStatus
@@ -53,6 +54,13 @@ class PendingProject:
         """How the project appears in the CCER row's list."""
         name = f" {self.name}" if self.name else ""
         return f"{self.number}{name}（可用 {format(self.available_t, 'f')} 吨）"
+
+    @property
+    def choice(self) -> SelectChoice:
+        """The option of the CCER row's list, carrying the available quantity for the page."""
+        return SelectChoice(
+            self.number, self.choice_label, render_kw={"data-available": str(self.available_t)}
+        )
 
 
 def pending_projects(uscc: str, exclude: int | None) -> list[PendingProject]:

@@ -64,9 +64,10 @@ def edit_form(submission_id: int) -> str | Response:
 def _handle(form: ApplicationForm, submission: Submission | None) -> str | Response:
     exclude = submission.id if submission is not None else None
     projects = pending_projects(user().uscc or "", exclude)
-    form.set_projects([(p.number, p.choice_label) for p in projects])
+    choices = [p.choice for p in projects]
+    form.set_projects(choices)
     if request.method == "POST" and form.row_action(request.form):
-        form.set_projects([(p.number, p.choice_label) for p in projects])
+        form.set_projects(choices)
         return _render(form, submission, projects, None)
     if form.validate_on_submit():
         version = _save(form.to_application(), submission)
