@@ -1,4 +1,4 @@
-"""intake: reads and checks the CCER offset application forms; ``create_app()`` builds the web app."""
+"""intake: reads and checks CCER offset application forms; ``create_app()`` builds the web app."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ SECRET_KEY_FILE = "secret_key"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """The web application: defaults, then instance/config.py, then INTAKE_* env, then test_config."""
+    """The web app: defaults, then instance/config.py, then INTAKE_* variables, then test_config."""
     from flask import Flask
 
     from intake.config import PREFIX, Settings, load_settings

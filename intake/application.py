@@ -53,7 +53,7 @@ class Source:
         return cls(
             where=str(data.get("where", "")),
             page=data.get("page"),
-            box=tuple(box) if box else None,  # type: ignore[arg-type]
+            box=tuple(box) if box else None,
             confidence=data.get("confidence"),
             crop=data.get("crop"),
         )

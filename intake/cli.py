@@ -83,8 +83,8 @@ def registry_load(directory: Path, db: str | None) -> None:
             session.commit()
         except RegistryLoadError as exc:
             session.rollback()
-            for file, line, reason in exc.errors:
-                click.echo(f"{file}:{line}: {reason}", err=True)
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
             _fail(f"登记数据未导入（{len(exc.errors)} 处错误），数据库未作任何修改")
     click.echo(
         f"已导入登记数据：重点排放单位 {summary.entities} 家，配额分配 {summary.allocations} 条，"
@@ -293,3 +293,15 @@ def _print_report(report: Report) -> None:
             console.print("         " + escape("；".join(d for d in details if d)), style="dim")
     verdict = "须修改后重新提交" if not report.ok else "可以提交"
     console.print(f"  共 {len(report.errors)} 个错误、{len(report.warnings)} 个提示：{verdict}")
+
+
+def _attach_user_commands() -> None:
+    from intake.web.cli_users import user
+
+    main.add_command(user)
+
+
+_attach_user_commands()
+
+if __name__ == "__main__":
+    main()

@@ -69,16 +69,19 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def model_modules() -> list[str]:
-    """The ``intake.<feature>.models`` modules: by convention, where models are defined."""
-    return sorted(
-        f"intake.{path.parent.name}.models"
-        for path in PACKAGE_DIR.glob("*/models.py")
-        if (path.parent / "__init__.py").is_file()
-    )
+    """The modules of the package that declare tables (they mention ``__tablename__``)."""
+    names = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        relative = path.relative_to(PACKAGE_DIR.parent).with_suffix("")
+        if MIGRATIONS in path.parents or relative.parts[-1] == "db":
+            continue
+        if "__tablename__" in path.read_text(encoding="utf-8"):
+            names.append(".".join(relative.parts))
+    return names
 
 
 def import_models() -> None:
-    """Import every feature's models module, so ``Base.metadata`` knows every table."""
+    """Import every module that declares tables, so ``Base.metadata`` knows them all."""
     for name in model_modules():
         importlib.import_module(name)
 

@@ -51,7 +51,8 @@ class ApplicationForm(FlaskForm):
     contact_email = StringField("联系邮箱", validators=TEXT)
     ccer_rows = FieldList(FormField(CcerRowForm), min_entries=1, max_entries=MAX_ROWS)
     province = SelectField(
-        "声明的受理地区", choices=[SelectChoice("", "请选择"), *(SelectChoice(p) for p in PROVINCES)]
+        "声明的受理地区",
+        choices=[SelectChoice("", "请选择"), *(SelectChoice(p) for p in PROVINCES)],
     )
     signed_date = StringField("签署日期", validators=TEXT)
     add_row = SubmitField("添加一行")
@@ -127,9 +128,7 @@ def computed_ratio(offset: object, due: object) -> Decimal | None:
     return ratio_pct(offset_value, due_value, RATIO_PLACES)
 
 
-def initial_data(
-    entity: EntityRecord, year: int, due: Decimal | None
-) -> MultiDict[str, str]:
+def initial_data(entity: EntityRecord, year: int, due: Decimal | None) -> MultiDict[str, str]:
     """Form data prefilled from the registry for a new application of the entity."""
     return MultiDict(
         {

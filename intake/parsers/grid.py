@@ -170,7 +170,7 @@ def text_mask(ink: Array) -> Array:
 
 def _long_parts(mask: Array, min_width: int, min_height: int) -> Array:
     """The connected parts of a rule mask at least this wide and this tall."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     keep = (stats[:, cv2.CC_STAT_WIDTH] >= min_width) & (stats[:, cv2.CC_STAT_HEIGHT] >= min_height)
     keep[0] = False
     return np.asarray(np.where(keep[labels], 255, 0), np.uint8)

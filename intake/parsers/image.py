@@ -7,6 +7,7 @@ decompression bomb, a corrupt file, a one-pixel image) from reaching OCR.
 
 from __future__ import annotations
 
+import base64
 import math
 import warnings
 from pathlib import Path
@@ -20,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from intake.parsers.text import FileUnreadable
 
 Array = NDArray[np.uint8]
+Box = tuple[int, int, int, int]
 
 MAX_PIXELS = 80_000_000
 MIN_SIDE = 300
@@ -171,6 +173,11 @@ def rotate_180(image: Array) -> Array:
     return np.ascontiguousarray(image[::-1, ::-1])
 
 
+def rotate_90(image: Array) -> Array:
+    """The page turned a quarter clockwise."""
+    return np.ascontiguousarray(np.rot90(image, k=-1))
+
+
 def straighten(image: Array, quad: NDArray[np.float32]) -> Array:
     """Warp the page so that ``quad`` (the table's corners TL, TR, BR, BL) becomes a rectangle."""
     tl, tr, br, bl = quad
@@ -186,3 +193,36 @@ def straighten(image: Array, quad: NDArray[np.float32]) -> Array:
         image, matrix, (width, height), borderMode=cv2.BORDER_CONSTANT, borderValue=border
     )
     return np.asarray(warped, dtype=np.uint8)
+
+
+def line_crop(gray: Array, box: Box, clip: Box | None = None, pad: int = 4) -> Array:
+    """The line's pixels with a little white around, as the BGR the recogniser wants."""
+    height, width = gray.shape
+    cx0, cy0, cx1, cy1 = clip if clip is not None else (0, 0, width, height)
+    x0, y0, x1, y1 = box
+    crop = gray[
+        max(cy0, y0 - pad) : min(cy1, y1 + pad),
+        max(cx0, x0 - pad) : min(cx1, x1 + pad),
+    ]
+    padded = cv2.copyMakeBorder(crop, 6, 6, 8, 8, cv2.BORDER_CONSTANT, value=255)
+    return np.asarray(cv2.cvtColor(padded, cv2.COLOR_GRAY2BGR), np.uint8)
+
+
+def crop_data_url(picture: Array, box: Box, max_width: int = 360, max_bytes: int = 20_000) -> str:
+    """A small PNG of the box as a data: URL, downscaled until it is under ~20 KB."""
+    x0, y0, x1, y1 = box
+    crop = picture[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1]
+    width = max_width
+    while True:
+        if crop.shape[1] > width:
+            scale = width / crop.shape[1]
+            size = (width, max(1, round(crop.shape[0] * scale)))
+            crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
+        ok, png = cv2.imencode(".png", crop, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        if not ok:
+            return ""
+        if len(png) <= max_bytes or width <= 60:
+            return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii")
+        if crop.ndim == 3:
+            crop = np.asarray(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np.uint8)
+        width = int(min(width, crop.shape[1]) * 0.7)

@@ -129,6 +129,29 @@ def read_form(form: FormText) -> Application:
     return _Reader(form).read()
 
 
+_CCER_LABELS = {
+    label.field: label for label in LABELS if label.field in ("cancel_quantity_t", "project_number")
+}
+
+
+def _merged_label_pairs(row: list[Cell], fields: set[str]) -> list[_Pair]:
+    """A CCER row whose other label is merged down from the row above: its value stands alone.
+
+    Word leaves the continuation of a vertically merged label out, so the row reads
+    ``5100 | 项目编号 | 2435``; the lone cell is the value of the missing label.
+    """
+    missing = [f for f in _CCER_LABELS if f not in fields]
+    if len(missing) != 1:
+        return []
+    labelled = {i for i, c in enumerate(row) if match_label(c.text)}
+    values = {i + 1 for i in labelled}
+    lone = [c for i, c in enumerate(row) if i not in labelled and i not in values]
+    if len(lone) != 1:
+        return []
+    label = _CCER_LABELS[missing[0]]
+    return [_Pair(label, lone[0].text, lone[0].source, label.field)]
+
+
 class _Reader:
     """Collects the fields of one FormText into an Application."""
 
@@ -157,7 +180,7 @@ class _Reader:
             return
         row_fields = {p.label.field for p in pairs}
         if row_fields <= {"cancel_quantity_t", "project_number"}:
-            self._read_ccer_row(pairs)
+            self._read_ccer_row([*pairs, *_merged_label_pairs(row, row_fields)])
             return
         for pair in pairs:
             self._set(pair)

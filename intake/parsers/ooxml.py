@@ -156,8 +156,6 @@ def _parser() -> etree.XMLParser:
         huge_tree=False,
         load_dtd=False,
         dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
     )
 
 

@@ -24,6 +24,8 @@ MIN_DIAMETER_FRACTION = 0.08
 MAX_DIAMETER_FRACTION = 0.40
 MAX_ASPECT = 1.6
 MIN_RING_COVERAGE = 0.55
+# Inside the ring a seal has a star and text: far from solid red.
+MAX_CORE_DENSITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def find_seal(image: Array, mask: Array | None = None) -> Seal | None:
         x, y, w, h = cv2.boundingRect(contour)
         if not (min_d <= max(w, h) <= max_d) or max(w, h) > MAX_ASPECT * min(w, h):
             continue
-        if not _is_ring(mask, (x, y, x + w, y + h)):
+        if not _is_ring(mask, (x, y, x + w, y + h)) or _is_filled(mask, (x, y, x + w, y + h)):
             continue
         if w * h > best_size:
             best, best_size = Seal((x, y, x + w, y + h)), float(w * h)
@@ -123,3 +125,11 @@ def _is_ring(mask: Array, box: Box) -> bool:
                 break
         hits += found
     return hits / steps >= MIN_RING_COVERAGE
+
+
+def _is_filled(mask: Array, box: Box) -> bool:
+    """True when the middle of ``box`` is mostly red (a red block or disc, not a seal)."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    core = mask[y0 + h // 4 : y1 - h // 4, x0 + w // 4 : x1 - w // 4]
+    return core.size > 0 and float((core > 0).mean()) > MAX_CORE_DENSITY

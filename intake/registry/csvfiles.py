@@ -37,6 +37,11 @@ class RegistryLoadError(Exception):
         lines = "\n".join(str(p) for p in problems)
         super().__init__(f"登记数据有 {len(problems)} 处错误{more}，未导入任何数据：\n{lines}")
 
+    @property
+    def errors(self) -> list[LoadProblem]:
+        """The same list as ``problems``."""
+        return self.problems
+
 
 class ProblemList:
     """Problems found so far, capped so a wholly wrong file does not flood the report."""

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -97,7 +97,7 @@ def _insert_lots(session: Session, lots: list[dict[str, Any]]) -> None:
     now = utcnow()
     if connection.dialect.name != "postgresql":
         rows = [{**lot, "parent_id": None, "updated_at": now} for lot in lots]
-        connection.execute(CcerLot.__table__.insert(), rows)
+        connection.execute(insert(CcerLot), rows)
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)  # quoted: "" stays '', not NULL
@@ -124,7 +124,12 @@ def _summary(snapshot: Snapshot) -> LoadSummary:
     )
 
 
-def _sync(session: Session, model: Any, rows: Sequence[dict[str, Any]], stage: str) -> None:
+def _sync(
+    session: Session,
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    stage: Literal["delete", "upsert", "all"],
+) -> None:
     """Delete the rows not in ``rows`` ("delete"), insert or update the others ("upsert")."""
     table = model.__table__
     keys = [column.name for column in table.primary_key.columns]

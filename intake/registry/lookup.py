@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project
@@ -46,13 +46,16 @@ def project_record(project: Project) -> ProjectRecord:
     )
 
 
-def _pending_lots(usccs: Iterable[str] | None = None) -> Select[tuple[str, str, Decimal]]:
+def _pending_lots(
+    session: Session, usccs: Iterable[str] | None = None
+) -> list[tuple[str, str, Decimal]]:
+    """(uscc, project number, quantity) of every 待抵销 lot, of the given units or all."""
     query = select(CcerLot.uscc, CcerLot.project_number, CcerLot.quantity_t).where(
         CcerLot.status == LotStatus.PENDING.value
     )
     if usccs is not None:
         query = query.where(CcerLot.uscc.in_(list(usccs)))
-    return query
+    return [(uscc, number, quantity) for uscc, number, quantity in session.execute(query)]
 
 
 def _sum_by_project(rows: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
@@ -82,7 +85,7 @@ class SqlRegistry:
 
     def pending(self, uscc: str) -> dict[str, Decimal]:
         """Project number -> the unit's summed 待抵销 quantity of it."""
-        rows = self.session.execute(_pending_lots([uscc]))
+        rows = _pending_lots(self.session, [uscc])
         return _sum_by_project((number, quantity) for _, number, quantity in rows)
 
     def project(self, project_number: str) -> ProjectRecord | None:
@@ -125,7 +128,7 @@ class PreloadedRegistry:
             entities = entities.where(Entity.uscc.in_(codes))
             allocations = allocations.where(Allocation.uscc.in_(codes))
         lots: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-        for uscc, number, quantity in session.execute(_pending_lots(codes)):
+        for uscc, number, quantity in _pending_lots(session, codes):
             lots[uscc].append((number, quantity))
         return cls(
             entities={e.uscc: entity_record(e) for e in session.scalars(entities)},

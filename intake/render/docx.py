@@ -187,7 +187,9 @@ def set_text(paragraph: Paragraph, text: str | None) -> None:
     runs = paragraph.runs
     runs[0].text = text
     for run in runs[1:]:
-        run._r.getparent().remove(run._r)
+        parent = run._r.getparent()
+        if parent is not None:
+            parent.remove(run._r)
 
 
 def fill_sentence(paragraph: Paragraph, app: Application) -> None:

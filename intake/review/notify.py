@@ -10,7 +10,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.config import Settings
@@ -50,14 +50,13 @@ def notices_for(session: Session, uscc: str, *, unread_only: bool = False) -> li
 
 def mark_read(session: Session, uscc: str, notice_id: int) -> bool:
     """Mark one of the entity's notices read; False when it has no such notice."""
-    result = session.execute(
-        update(Notice)
-        .where(Notice.id == notice_id, Notice.uscc == uscc, Notice.read_at.is_(None))
-        .values(read_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )
-    session.commit()
-    return bool(getattr(result, "rowcount", 0))
+    notice = session.scalar(select(Notice).where(Notice.id == notice_id, Notice.uscc == uscc))
+    if notice is None:
+        return False
+    if notice.read_at is None:
+        notice.read_at = utcnow()
+        session.commit()
+    return True
 
 
 def message_for(notice: Notice, sender: str) -> EmailMessage:

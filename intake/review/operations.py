@@ -153,9 +153,9 @@ def _set_result(version: Version, report: Report) -> None:
     version.report_json = report.to_json()
     version.check_state = CheckState.DONE.value
     version.check_error = None
-    if application is not None and application.year in (2021, 2022):
-        if version.submission.year is None:
-            version.submission.year = application.year
+    known_year = application is not None and application.year in (2021, 2022)
+    if known_year and application is not None and version.submission.year is None:
+        version.submission.year = application.year
 
 
 def _clean_filename(filename: str) -> str:

@@ -117,7 +117,7 @@ def province_queue(
         query = query.where(Submission.year == where.year)
     rows = [
         _queue_row(submission, entity, deadline, today)
-        for submission, entity in session.execute(query).tuples()
+        for submission, entity in session.execute(query)
         if (entity.province if entity else _declared_province(submission)) == province
     ]
     if where.entity:
@@ -129,7 +129,9 @@ def province_queue(
 def sort_queue(rows: list[QueueRow], key: str, descending: bool) -> list[QueueRow]:
     """Rows ordered by one of SORT_KEYS (blank values last either way)."""
     key = key if key in SORT_KEYS else "updated"
-    attribute = {"entity": "entity_name", "updated": "updated_at"}.get(key, key)
+    attribute = {"entity": "entity_name", "updated": "updated_at", "requested": "requested_t"}.get(
+        key, key
+    )
     present = [r for r in rows if getattr(r, attribute) is not None]
     blank = [r for r in rows if getattr(r, attribute) is None]
     present.sort(key=lambda r: getattr(r, attribute), reverse=descending)
@@ -228,7 +230,7 @@ def _claims(session: Session) -> list[tuple[str, Claim]]:
         .order_by(Submission.id)
     )
     found: list[tuple[str, Claim]] = []
-    for submission, entity in session.execute(query).tuples():
+    for submission, entity in session.execute(query):
         latest = submission.latest
         if latest is None or not latest.application_json:
             continue
@@ -254,7 +256,7 @@ def _lot_totals(session: Session, numbers: list[str]) -> dict[tuple[str, str, st
     query = select(CcerLot.project_number, CcerLot.uscc, CcerLot.status, CcerLot.quantity_t)
     for project, uscc, status, quantity in session.execute(
         query.where(CcerLot.project_number.in_(numbers))
-    ).tuples():
+    ):
         totals[(project, uscc, status)] += quantity
     return totals
 

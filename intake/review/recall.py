@@ -72,11 +72,17 @@ def recall_date(period_end: dt.date, working_days: int = 15) -> dt.date:
 
 
 def run_recall(
-    session: Session, as_of: dt.date, period_end: dt.date, working_days: int = 15
+    session: Session,
+    as_of: dt.date,
+    period_end: dt.date,
+    working_days: int = 15,
+    *,
+    commit: bool = True,
 ) -> RecallResult:
-    """On or after the recall date, mark every 待抵销 lot 已召回; the caller commits.
+    """On or after the recall date, mark every 待抵销 lot 已召回 with one UPDATE, and commit.
 
-    Running it again recalls nothing, as no lot is left pending.
+    Running it again recalls nothing, as no lot is left pending. With ``commit=False``
+    the change stays in the session's transaction for the caller to commit.
     """
     due = recall_date(period_end, working_days)
     if as_of < due:
@@ -89,6 +95,8 @@ def run_recall(
         .execution_options(synchronize_session="fetch")
     )
     quantities = list(session.scalars(statement))
+    if commit:
+        session.commit()
     return RecallResult(
         recall_date=due,
         recalled_lots=len(quantities),

@@ -11,6 +11,9 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("intake.web.auth", "bp"),
     ("intake.web.enterprise", "bp"),
     ("intake.web.api", "bp"),
+    ("intake.web.review", "bp"),
+    ("intake.web.ministry", "bp"),
+    ("intake.web.registrations", "bp"),
 ]
 
 

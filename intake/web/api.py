@@ -219,7 +219,5 @@ def _summary(submission: Submission, *, with_application: bool = False) -> dict[
     if with_application:
         latest = submission.latest
         data = latest.application_json if latest is not None else None
-        out["application"] = (
-            Application.from_json(data).to_json() if data is not None else None
-        )
+        out["application"] = Application.from_json(data).to_json() if data is not None else None
     return out

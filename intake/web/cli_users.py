@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.orm import Session
 
 from intake.accounts.models import Role
 from intake.accounts.operations import AccountError, create_user, find_user, issue_token
@@ -48,7 +49,7 @@ def token(username: str) -> None:
     click.echo(value)
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> Session:
     from intake import create_app
     from intake.web.database import sessions
 

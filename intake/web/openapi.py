@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-QUANTITY = {"type": ["string", "null"], "description": "plain decimal as written, or the invalid text"}
+QUANTITY = {
+    "type": ["string", "null"],
+    "description": "plain decimal as written, or the invalid text",
+}
 TEXT = {"type": ["string", "null"]}
-SECURITY = [{"bearer": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -44,19 +47,39 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "year": {"type": ["integer", "null"], "enum": [2021, 2022, None]},
-            "entity_name": TEXT, "uscc": TEXT, "ccer_account_id": TEXT, "ets_account_id": TEXT,
-            "due_allowance_t": QUANTITY, "offset_requested_t": QUANTITY,
-            "offset_ratio_pct": QUANTITY, "contact_name": TEXT, "contact_phone": TEXT,
+            "entity_name": TEXT,
+            "uscc": TEXT,
+            "ccer_account_id": TEXT,
+            "ets_account_id": TEXT,
+            "due_allowance_t": QUANTITY,
+            "offset_requested_t": QUANTITY,
+            "offset_ratio_pct": QUANTITY,
+            "contact_name": TEXT,
+            "contact_phone": TEXT,
             "contact_email": TEXT,
-            "ccer_rows": {"type": "array", "items": {"type": "object", "properties": {
-                "cancel_quantity_t": QUANTITY, "project_number": TEXT}}},
-            "declaration": {"type": "object", "properties": {
-                "province": TEXT, "offset_t": QUANTITY, "ratio_pct": QUANTITY,
-                "year": {"type": ["integer", "string", "null"]}}},
-            "signed_date": {"type": ["string", "null"], "description": "ISO date or the text written"},
+            "ccer_rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"cancel_quantity_t": QUANTITY, "project_number": TEXT},
+                },
+            },
+            "declaration": {
+                "type": "object",
+                "properties": {
+                    "province": TEXT,
+                    "offset_t": QUANTITY,
+                    "ratio_pct": QUANTITY,
+                    "year": {"type": ["integer", "string", "null"]},
+                },
+            },
+            "signed_date": {
+                "type": ["string", "null"],
+                "description": "ISO date or the text written",
+            },
             "stamp_present": {"type": ["boolean", "null"]},
         },
-    },  # fmt: skip
+    },
     "Problem": {
         "type": "object",
         "required": ["code", "severity", "field", "message"],
@@ -105,10 +128,17 @@ SCHEMAS: dict[str, Any] = {
     "Pending": {"type": "object", "properties": {"state": {"type": "string"}}},
     "Error": {
         "type": "object",
-        "properties": {"error": {"type": "object", "properties": {
-            "status": {"type": "integer"}, "title": {"type": "string"},
-            "message": {"type": "string"}}}},
-    },  # fmt: skip
+        "properties": {
+            "error": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            }
+        },
+    },
 }
 
 PATHS: dict[str, Any] = {

@@ -22,7 +22,12 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "declaration",
         "声明",
-        ("declaration.province", "declaration.offset_t", "declaration.ratio_pct", "declaration.year"),
+        (
+            "declaration.province",
+            "declaration.offset_t",
+            "declaration.ratio_pct",
+            "declaration.year",
+        ),
     ),
     ("signature", "签署与盖章", ("signed_date", "stamp_present")),
 )
@@ -62,7 +67,7 @@ class SectionView:
 
 
 def anchor(path: str | None) -> str:
-    """The HTML id for a field path (``ccer_rows[1].project_number`` -> ``f-ccer_rows-1-project_number``)."""
+    """The HTML id of a field path (``ccer_rows[1].cancel_quantity_t`` -> ``f-ccer_rows-1-…``)."""
     if not path:
         return "f-file"
     return "f-" + re.sub(r"[^A-Za-z0-9_]+", "-", path).strip("-")

@@ -39,7 +39,7 @@ def _load_user(user_id: str) -> User | None:
 
 def user() -> User:
     """The logged-in user of the request (call only behind ``login_required``)."""
-    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+    return cast(User, current_user._get_current_object())
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -117,7 +117,7 @@ def scan_of(pdf: Path, target: Path, *, angle: float = 1.5, seal: bool = True) -
     return image_pdf([jpeg(page, 75)], target)
 
 
-def photo_of(pdf: Path, target: Path, *, upside_down: bool = False) -> Path:
+def photo_of(pdf: Path, target: Path, *, upside_down: bool = False, sideways: bool = False) -> Path:
     """A phone photo of the printed, sealed form at about 150 dpi, as JPG."""
     page = draw_seal(render(pdf, 200), signature_point(pdf, 200), radius=150, seed=1)
     height, width = page.shape[:2]
@@ -128,6 +128,8 @@ def photo_of(pdf: Path, target: Path, *, upside_down: bool = False) -> Path:
     page = add_noise(np.asarray(cv2.GaussianBlur(page, (3, 3), 0.7), np.uint8), sigma=4, seed=2)
     if upside_down:
         page = np.ascontiguousarray(page[::-1, ::-1])
+    if sideways:
+        page = np.ascontiguousarray(np.rot90(page, k=1))
     target.write_bytes(jpeg(page, 85))
     return target
 
@@ -137,7 +139,9 @@ def perspective(page: Array, amount: float) -> Array:
     height, width = page.shape[:2]
     dx, dy = amount * width, amount * height
     src = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    dst = np.float32([[dx, dy * 0.5], [width - dx * 0.6, 0], [width, height], [0, height - dy * 0.4]])
+    dst = np.float32(
+        [[dx, dy * 0.5], [width - dx * 0.6, 0], [width, height], [0, height - dy * 0.4]]
+    )
     matrix = cv2.getPerspectiveTransform(src, dst)
     out = cv2.warpPerspective(page, matrix, (width, height), borderValue=(235, 235, 235))
     return np.asarray(out, np.uint8)
@@ -150,6 +154,11 @@ def uneven_light(page: Array) -> Array:
     distance = np.hypot(xs / width, ys / height) / math.sqrt(2)
     light = (1.0 - 0.35 * distance)[:, :, None]
     return np.clip(page.astype(np.float64) * light, 0, 255).astype(np.uint8)
+
+
+def rescan(pdfs: list[Path], target: Path) -> Path:
+    """One image-only PDF whose pages are the first pages of ``pdfs``, as a scanner saves them."""
+    return image_pdf([jpeg(render(pdf, 200), 80) for pdf in pdfs], target)
 
 
 def text_photo(target: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import olefile
@@ -57,7 +58,7 @@ def test_doc_reads_like_the_docx(v01_doc: Path) -> None:
     assert form.rows[1][1].source.where == "表1 第2行 第2列"
 
 
-ROUND_TRIPS = {
+ROUND_TRIPS: dict[str, Callable[[Path, Path], Path]] = {
     "tracked_change": lambda s, d: variants.tracked_change(s, d, "申请抵销量(吨)", "30000"),
     "values_in_fields": variants.values_in_fields,
     "split_table": lambda s, d: variants.split_table(s, d),

@@ -40,9 +40,16 @@ def make_form(rows: list[list[str]] | None = None, lines: list[str] | None = Non
         ["注销量", "", "项目编号", ""],
         ["(注：如涉及多个项目来源，可自行加行逐一列明。此栏由生态环境部统一组织核验)"],
     ]  # fmt: skip
-    lines = lines if lines is not None else [
-        "附表2", "2022 年全国碳市场重点排放单位", "使用 CCER 抵销配额清缴申请表", *DECLARATION
-    ]
+    lines = (
+        lines
+        if lines is not None
+        else [
+            "附表2",
+            "2022 年全国碳市场重点排放单位",
+            "使用 CCER 抵销配额清缴申请表",
+            *DECLARATION,
+        ]
+    )
     return FormText(
         kind="pdf",
         rows=[cells(*r) for r in rows],
@@ -68,7 +75,12 @@ def test_reads_every_field_of_a_wrapped_pdf_layout() -> None:
             {"cancel_quantity_t": "25800", "project_number": "1203"},
             {"cancel_quantity_t": "98700", "project_number": "CCER-1380-2015"},
         ],
-        "declaration": {"province": "广东省", "offset_t": "124500", "ratio_pct": "2.30", "year": 2022},
+        "declaration": {
+            "province": "广东省",
+            "offset_t": "124500",
+            "ratio_pct": "2.30",
+            "year": 2022,
+        },
         "signed_date": "2023-09-06",
         "stamp_present": None,
     }
@@ -139,7 +151,10 @@ def test_year_from_the_allowance_label_when_the_title_is_missing() -> None:
 def test_a_notice_that_mentions_ccer_is_not_the_form() -> None:
     form = make_form(
         rows=[],
-        lines=["关于开展2023年度碳排放数据质量监督检查的通知", "涉及使用CCER抵销配额清缴的，请另行办理。"],
+        lines=[
+            "关于开展2023年度碳排放数据质量监督检查的通知",
+            "涉及使用CCER抵销配额清缴的，请另行办理。",
+        ],
     )
     with pytest.raises(FormNotRecognized):
         read_form(form)

@@ -33,7 +33,7 @@ def test_zero_working_days_is_the_period_end() -> None:
 
 
 def test_a_year_the_calendar_does_not_know() -> None:
-    with pytest.raises(CalendarUnavailable, match="无法计算召回日期.*2101 年"):
+    with pytest.raises(CalendarUnavailable, match=r"无法计算召回日期.*2101 年"):
         recall_date(dt.date(2100, 12, 31), 15)
 
 
@@ -46,7 +46,6 @@ def _statuses(engine: Engine) -> dict[str, int]:
 def test_no_recall_before_the_recall_date(sample_engine: Engine) -> None:
     with Session(sample_engine) as session:
         result = run_recall(session, dt.date(2024, 1, 19), PERIOD_END, 15)
-        session.commit()
 
     assert (result.recall_date, result.recalled_lots, result.recalled_t) == (
         dt.date(2024, 1, 22),
@@ -59,9 +58,8 @@ def test_no_recall_before_the_recall_date(sample_engine: Engine) -> None:
 def test_recall_on_the_recall_date_then_nothing_more(sample_engine: Engine) -> None:
     with Session(sample_engine) as session:
         first = run_recall(session, dt.date(2024, 1, 22), PERIOD_END, 15)
-        session.commit()
+    with Session(sample_engine) as session:
         second = run_recall(session, dt.date(2024, 3, 1), PERIOD_END, 15)
-        session.commit()
 
     assert first.to_json() == {
         "recall_date": "2024-01-22",
@@ -72,9 +70,11 @@ def test_recall_on_the_recall_date_then_nothing_more(sample_engine: Engine) -> N
     assert _statuses(sample_engine) == {"已抵销": 5, "已召回": 67}
 
 
-def test_a_recall_not_committed_changes_nothing(sample_engine: Engine) -> None:
+def test_a_recall_left_to_the_caller_can_be_rolled_back(sample_engine: Engine) -> None:
     with Session(sample_engine) as session:
-        assert run_recall(session, dt.date(2024, 1, 22), PERIOD_END, 15).recalled_lots == 63
+        result = run_recall(session, dt.date(2024, 1, 22), PERIOD_END, 15, commit=False)
+        assert result.recalled_lots == 63
+        assert _statuses(sample_engine)["待抵销"] == 63  # not visible outside before commit
         session.rollback()
 
     assert _statuses(sample_engine)["待抵销"] == 63

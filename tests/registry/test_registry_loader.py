@@ -133,33 +133,41 @@ def test_bom_full_width_digits_and_thousands_separators_are_accepted(
         assert sorted(str(q) for q in quantities) == ["1000.25", "2000", "216159"]
 
 
+OTHER = "91110000600037341L"  # a valid code that is not in entities.csv
+ENTITY = "{},名称,山西省,C1,E1,{}"
+PROJECT = "CCER-0808-2014,名称,风电,新疆,{},"
+PROJECTS_HEADER = "project_number,project_name,project_type,province,eligible"
+ENTITIES_HEADER = "uscc,name,province,ccer_account_id,ets_account_id,accounts_bound,x"
+
+
+def lot(quantity: str = "216159", status: str = "待抵销", number: str = "2075") -> str:
+    """A row of pending_ccer.csv."""
+    return f"{ALICE},{number},云南曲靖水电站项目,水电,{quantity},{status}"
+
+
 BAD_ROWS = [
-    pytest.param("entities.csv", 2, f"{ALICE},名称,山西省,C1,E1,yes", "accounts_bound", id="bool"),
-    pytest.param("entities.csv", 27, f"{ALICE},名称,山西省,C1,E1,true", "与第 2 行重复", id="dup-uscc"),
-    pytest.param("entities.csv", 27, "9114010,名称,山西省,C1,E1,true", "格式无效", id="uscc-shape"),
-    pytest.param("entities.csv", 2, f"{ALICE},,山西省,C1,E1,true", "name 为空", id="blank-name"),
-    pytest.param("allocations.csv", 2, f"{ALICE},2020,507742", "只能是 2021 或 2022", id="year"),
+    pytest.param("entities.csv", 2, ENTITY.format(ALICE, "yes"), "accounts_bound", id="bool"),
+    pytest.param("entities.csv", 27, ENTITY.format(ALICE, "true"), "与第 2 行重复", id="dup"),
+    pytest.param("entities.csv", 27, ENTITY.format("9114010", "true"), "格式无效", id="uscc"),
+    pytest.param("entities.csv", 2, f"{ALICE},,山西省,C1,E1,true", "name 为空", id="no-name"),
+    pytest.param("allocations.csv", 2, f"{ALICE},2020,507742", "2021 或 2022", id="year"),
     pytest.param("allocations.csv", 2, f"{ALICE},2021,50万", "不是有效的数量", id="unit"),
     pytest.param("allocations.csv", 3, f"{ALICE},2021,1", "与第 2 行重复", id="dup-alloc"),
-    pytest.param(
-        "allocations.csv", 2, "91110000600037341L,2021,5", "不在 entities.csv 中", id="alloc-uscc"
-    ),
-    pytest.param("pending_ccer.csv", 2, LOT.replace("216159", "-5"), "不是有效", id="negative"),
-    pytest.param("pending_ccer.csv", 2, LOT.replace("216159", "0"), "必须大于 0", id="zero"),
-    pytest.param("pending_ccer.csv", 2, LOT.replace("216159", "1.23456"), "小数位数", id="decimals"),
-    pytest.param("pending_ccer.csv", 2, LOT.replace("216159", "1e5"), "不是有效", id="exponent"),
-    pytest.param("pending_ccer.csv", 2, LOT.replace("216159", '"21,61,59"'), "不是有效", id="grouping"),
-    pytest.param("pending_ccer.csv", 2, LOT.replace("待抵销", "已冻结"), "已冻结", id="status"),
-    pytest.param("pending_ccer.csv", 2, LOT.replace(",2075,", ",,"), "project_number 为空", id="no-number"),
-    pytest.param(
-        "pending_ccer.csv", 2, LOT.replace(ALICE, "91110000600037341L"), "不在 entities.csv", id="lot-uscc"
-    ),
-    pytest.param("pending_ccer.csv", 2, LOT + ",extra", "有 7 列，表头有 6 列", id="columns"),
-    pytest.param("projects.csv", 3, "CCER-0808-2014,名称,风电,新疆,true,", "与第 2 行重复", id="dup-project"),
-    pytest.param("projects.csv", 2, "CCER-0808-2014,名称,风电,新疆,是的,", "eligible", id="eligible"),
-    pytest.param("projects.csv", 1, "project_number,project_name,project_type,province,eligible", "缺少列「note」", id="missing-column"),
-    pytest.param("entities.csv", 1, "uscc,name,province,ccer_account_id,ets_account_id,accounts_bound,x", "未知的列「x」", id="unknown-column"),
-]  # fmt: skip
+    pytest.param("allocations.csv", 2, f"{OTHER},2021,5", "不在 entities.csv 中", id="alloc-uscc"),
+    pytest.param("pending_ccer.csv", 2, lot("-5"), "不是有效", id="negative"),
+    pytest.param("pending_ccer.csv", 2, lot("0"), "必须大于 0", id="zero"),
+    pytest.param("pending_ccer.csv", 2, lot("1.23456"), "小数位数", id="decimals"),
+    pytest.param("pending_ccer.csv", 2, lot("1e5"), "不是有效", id="exponent"),
+    pytest.param("pending_ccer.csv", 2, lot('"21,61,59"'), "不是有效", id="grouping"),
+    pytest.param("pending_ccer.csv", 2, lot(status="已冻结"), "已冻结", id="status"),
+    pytest.param("pending_ccer.csv", 2, lot(number=""), "project_number 为空", id="no-number"),
+    pytest.param("pending_ccer.csv", 2, LOT.replace(ALICE, OTHER), "不在 entities", id="lot-uscc"),
+    pytest.param("pending_ccer.csv", 2, LOT + ",x", "有 7 列，表头有 6 列", id="columns"),
+    pytest.param("projects.csv", 3, PROJECT.format("true"), "与第 2 行重复", id="dup-project"),
+    pytest.param("projects.csv", 2, PROJECT.format("是的"), "eligible", id="eligible"),
+    pytest.param("projects.csv", 1, PROJECTS_HEADER, "缺少列「note」", id="missing-column"),
+    pytest.param("entities.csv", 1, ENTITIES_HEADER, "未知的列「x」", id="unknown-column"),
+]
 
 
 @pytest.mark.parametrize(("file", "line", "row", "reason"), BAD_ROWS)
@@ -226,9 +234,11 @@ def test_problems_are_capped(registry_dir: Path, engine: Engine) -> None:
     [
         pytest.param(None, None, "缺少该文件", id="missing"),
         pytest.param(b"", None, "文件为空", id="empty"),
-        pytest.param("uscc,year,due_allowance_t\n1,2021,5\n".encode("gbk") + "北京".encode("gbk"), 3, "UTF-8", id="gbk"),
+        pytest.param(
+            "uscc,year,due_allowance_t\n1,2021,5\n北京".encode("gbk"), 3, "UTF-8", id="gbk"
+        ),
     ],
-)  # fmt: skip
+)
 def test_unreadable_files(
     registry_dir: Path, engine: Engine, content: bytes | None, line: int | None, reason: str
 ) -> None:

@@ -60,7 +60,10 @@ def test_plain() -> None:
     assert str(plain(Decimal("0.0000"))) == "0"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("FALSE", False), (" True ", True), ("1", True), ("0", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", True), ("FALSE", False), (" True ", True), ("1", True), ("0", False)],
+)
 def test_booleans(raw: str, expected: bool) -> None:
     assert parse_bool(raw) is expected
 

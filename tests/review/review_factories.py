@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from intake.accounts.models import User
-from intake.accounts.operations import create_user
 from intake.application import Application, CcerRow, Declaration, Problem
 from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project
 from intake.review.models import Submission
@@ -21,6 +21,8 @@ USCC = "91140105MAN619RM62"  # 山西省
 OTHER_USCC = "91650102MAYH3HKT17"  # 新疆维吾尔自治区
 BINGTUAN_USCC = "91659001MAXFAT9L36"  # 新疆生产建设兵团
 PASSWORD = "correct-horse-9"
+# One hash for every test user: hashing is deliberately slow, and tests make many users.
+PASSWORD_HASH = generate_password_hash(PASSWORD)
 
 MakeSubmission = Callable[..., Submission]
 
@@ -101,17 +103,25 @@ class Users:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
+def make_user(session: Session, username: str, role: str, **kw: Any) -> User:
+    """A user with the shared test password."""
+    user = User(username=username, password_hash=PASSWORD_HASH, role=role, display_name=username)
+    for key, value in kw.items():
+        setattr(user, key, value)
+    session.add(user)
+    session.flush()
+    return user
+
+
 def make_users(session: Session) -> Users:
     """Create the users of ``Users``."""
     users = Users(
-        enterprise=create_user(session, "datang", PASSWORD, "enterprise", uscc=USCC),
-        other_enterprise=create_user(session, "karamay", PASSWORD, "enterprise", uscc=OTHER_USCC),
-        reviewer=create_user(session, "shanxi", PASSWORD, "province", province="山西省"),
-        other_reviewer=create_user(
-            session, "bingtuan", PASSWORD, "province", province="新疆生产建设兵团"
-        ),
-        ministry=create_user(session, "mee", PASSWORD, "ministry"),
-        admin=create_user(session, "root", PASSWORD, "admin"),
+        enterprise=make_user(session, "datang", "enterprise", uscc=USCC),
+        other_enterprise=make_user(session, "karamay", "enterprise", uscc=OTHER_USCC),
+        reviewer=make_user(session, "shanxi", "province", province="山西省"),
+        other_reviewer=make_user(session, "bingtuan", "province", province="新疆生产建设兵团"),
+        ministry=make_user(session, "mee", "ministry"),
+        admin=make_user(session, "root", "admin"),
     )
     session.commit()
     return users

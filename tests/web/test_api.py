@@ -34,14 +34,18 @@ def test_no_or_bad_token_is_401(client: FlaskClient) -> None:
     bad = {"Authorization": "Bearer not-a-token"}
     response = client.get("/api/v1/applications", headers=bad)
     assert response.status_code == 401
-    assert response.json is not None and response.json["error"]["title"] == "需要登录"
+    assert response.json is not None
+    assert response.json["error"]["title"] == "需要登录"
 
 
 def test_check_returns_the_contract_report(app: Flask, client: FlaskClient) -> None:
-    response = client.post("/api/v1/check", data=sample("v03.docx"), headers=token_for(app, "demo-enterprise"))
+    response = client.post(
+        "/api/v1/check", data=sample("v03.docx"), headers=token_for(app, "demo-enterprise")
+    )
     assert response.status_code == 200
     report = response.json
-    assert report is not None and report["ok"] is False
+    assert report is not None
+    assert report["ok"] is False
     assert {"EMAIL_INVALID", "FIELD_MISSING"} <= {p["code"] for p in report["problems"]}
     assert set(report) == {"file", "application", "problems", "ok"}
 
@@ -53,14 +57,17 @@ def test_create_read_and_report(app: Flask, client: FlaskClient) -> None:
     assert created.json is not None
     application_id = created.json["application_id"]
     read = client.get(f"/api/v1/applications/{application_id}", headers=headers).json
-    assert read is not None and read["application"]["uscc"] == "91659001MAL8YR44XK"
+    assert read is not None
+    assert read["application"]["uscc"] == "91659001MAL8YR44XK"
     report = client.get(f"/api/v1/applications/{application_id}/report", headers=headers).json
-    assert report is not None and [p["code"] for p in report["problems"]] == ["STAMP_UNVERIFIED"]
+    assert report is not None
+    assert [p["code"] for p in report["problems"]] == ["STAMP_UNVERIFIED"]
     data = dict(read["application"], contact_email="bad@")
     version = client.post(
         f"/api/v1/applications/{application_id}/versions", json=data, headers=headers
     )
-    assert version.status_code == 201 and version.json is not None
+    assert version.status_code == 201
+    assert version.json is not None
     assert [p["code"] for p in version.json["report"]["problems"]] == ["EMAIL_INVALID"]
 
 
@@ -97,7 +104,8 @@ def test_non_enterprise_tokens_are_403(app: Flask, client: FlaskClient, username
 
 def test_openapi_lists_every_route(app: Flask, client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").json
-    assert document is not None and document["openapi"].startswith("3.")
+    assert document is not None
+    assert document["openapi"].startswith("3.")
     documented = {"/api/v1" + path for path in document["paths"]}
     routes = {
         str(rule).replace("<int:submission_id>", "{application_id}")

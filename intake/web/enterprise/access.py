@@ -69,11 +69,13 @@ def pending_projects(uscc: str, exclude: int | None) -> list[PendingProject]:
     pending = lookup.pending(uscc)
     claimed = lookup.claimed_elsewhere(uscc, exclude)
     names = dict(
-        db().execute(
+        db()
+        .execute(
             select(CcerLot.project_number, CcerLot.project_name).where(
                 CcerLot.uscc == uscc, CcerLot.status == LotStatus.PENDING.value
             )
-        ).all()
+        )
+        .all()
     )
     return [
         PendingProject(

@@ -22,8 +22,12 @@ from intake.web.security import roles_required, user
 
 YEARS = (2021, 2022)
 # Fields of the 声明 follow the table online; their problems are shown at the table's field.
-_SHOWN_AT = {"declaration.offset_t": "offset_requested_t", "declaration.ratio_pct":
-             "offset_ratio_pct", "declaration.year": "year", "declaration.province": "province"}  # fmt: skip
+_SHOWN_AT = {
+    "declaration.offset_t": "offset_requested_t",
+    "declaration.ratio_pct": "offset_ratio_pct",
+    "declaration.year": "year",
+    "declaration.province": "province",
+}
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])

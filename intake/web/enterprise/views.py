@@ -154,6 +154,4 @@ def _report_context(version: Version) -> dict[str, Any]:
 
 
 def _version_url(version: Version) -> str:
-    return url_for(
-        "enterprise.report", submission_id=version.submission_id, number=version.number
-    )
+    return url_for("enterprise.report", submission_id=version.submission_id, number=version.number)

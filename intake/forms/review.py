@@ -1,0 +1,177 @@
+"""The forms of review: queue filters, notes, approve (with override reasons), reject, verify."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from intake.parsers.normalize import PROVINCES
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select or radio field."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+STATES = [
+    ("", "全部状态"),
+    ("submitted", "待审核"),
+    ("approved", "已通过"),
+    ("rejected", "已驳回"),
+]
+YEARS = [("", "全部年度"), ("2021", "2021"), ("2022", "2022")]
+SORTS = [
+    ("updated", "更新时间"),
+    ("days_left", "距截止日"),
+    ("requested", "申请抵销量"),
+    ("errors", "错误数"),
+    ("warnings", "提示数"),
+    ("entity", "单位名称"),
+    ("year", "年度"),
+    ("state", "状态"),
+]
+ACTIONS = [
+    ("", "全部操作"),
+    ("submit", "提交申请"),
+    ("approve", "审核通过"),
+    ("reject", "驳回"),
+    ("register", "抵销登记"),
+    ("verify_project", "核验项目编号"),
+    ("download_file", "下载申请文件"),
+    ("export", "导出"),
+]
+
+
+def _year(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+class QueueFilterForm(FlaskForm):
+    """The province's queue: filters and order (a GET form, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField("状态", choices=choices(STATES), default="")
+    entity = StringField("单位名称或代码", validators=[Optional(), Length(max=200)])
+    year = SelectField("年度", choices=choices(YEARS), default="", coerce=str)
+    sort = SelectField("排序", choices=choices(SORTS), default="updated")
+    ascending = BooleanField("升序")
+
+    @property
+    def year_value(self) -> int | None:
+        """The chosen year, or None for all."""
+        return _year(self.year.data)
+
+
+class NoteForm(FlaskForm):
+    """One point a reviewer writes about the application before deciding."""
+
+    field = SelectField("所涉栏目", choices=choices([("", "（整份申请）")]), default="")
+    text = TextAreaField(
+        "审核意见", validators=[DataRequired(message="请填写审核意见"), Length(max=2000)]
+    )
+
+
+class RejectForm(FlaskForm):
+    """Send the application back with every point at once."""
+
+    comment = TextAreaField("驳回说明", validators=[Optional(), Length(max=2000)])
+
+
+class OverrideForm(Form):
+    """The reason for approving despite one automatic error."""
+
+    key = HiddenField()
+    reason = TextAreaField("放行理由", validators=[Optional(), Length(max=2000)])
+
+
+class ApproveForm(FlaskForm):
+    """Approve; each standing automatic error needs its own override reason."""
+
+    overrides = FieldList(FormField(OverrideForm))
+    comment = TextAreaField("审核说明", validators=[Optional(), Length(max=2000)])
+
+
+class VerifyForm(FlaskForm):
+    """The ministry's finding on one project number."""
+
+    verified = RadioField(
+        "核验结果",
+        choices=choices([("1", "核验通过"), ("0", "核验未通过")]),
+        validators=[DataRequired(message="请选择核验结果")],
+    )
+    note = TextAreaField("说明", validators=[Optional(), Length(max=2000)])
+
+
+class ProjectFilterForm(FlaskForm):
+    """Which project numbers the ministry looks at (GET)."""
+
+    class Meta:
+        csrf = False
+
+    flag = SelectField(
+        "只看",
+        choices=choices(
+            [
+                ("", "全部项目编号"),
+                ("attention", "需关注的"),
+                ("unknown", "不在项目目录中"),
+                ("ineligible", "目录标注不可用于抵销"),
+                ("over_claimed", "申请量超过待抵销量"),
+                ("several_entities", "多个单位申请同一项目"),
+                ("both_years", "同一单位两个年度均申请"),
+                ("unverified", "尚未核验"),
+            ]
+        ),
+        default="",
+    )
+    number = StringField("项目编号", validators=[Optional(), Length(max=64)])
+
+
+class RegistrationFilterForm(FlaskForm):
+    """Registrations by year, and by province for the ministry (GET)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("年度", choices=choices(YEARS), default="")
+    province = SelectField(
+        "省级地区", choices=choices([("", "全部"), *[(p, p) for p in PROVINCES]]), default=""
+    )
+
+    @property
+    def year_value(self) -> int | None:
+        """The chosen year, or None for all."""
+        return _year(self.year.data)
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log narrowed by action, user, application and dates (GET)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("操作", choices=choices(ACTIONS), default="")
+    username = StringField("用户名", validators=[Optional(), Length(max=80)])
+    submission_id = IntegerField("申请编号", validators=[Optional()])
+    since = DateField("起始日期", validators=[Optional()])
+    until = DateField("截止日期", validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

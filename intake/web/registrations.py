@@ -1,0 +1,123 @@
+"""第五步: offset registrations and cancellations; the enterprise's decisions, notices and submit.
+
+An enterprise sees its own entity's registrations, a province its region's, the
+ministry every one; what each sees is decided by the logged-in user, never by
+the request.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response
+
+from intake.accounts.models import Role
+from intake.forms.review import ActionForm, RegistrationFilterForm
+from intake.review import audit, decisions, export, notify, queries
+from intake.review.audit import Action, Actor
+from intake.review.decisions import ReviewError
+from intake.review.records import Registration
+from intake.web.database import db
+from intake.web.enterprise.access import own_submission
+from intake.web.security import roles_required, user
+
+bp = Blueprint("registrations", __name__, url_prefix="/registrations")
+
+READERS = (Role.ENTERPRISE, Role.PROVINCE, Role.MINISTRY)
+
+
+def _registrations(form: RegistrationFilterForm) -> list[Registration]:
+    """The registrations the viewer may see, narrowed by the filters it may choose."""
+    viewer = user()
+    year = form.year_value if form.validate() else None
+    if viewer.role == Role.ENTERPRISE:
+        return queries.registrations(db(), uscc=viewer.uscc or "", year=year)
+    if viewer.role == Role.PROVINCE:
+        return queries.registrations(db(), province=viewer.province or "", year=year)
+    return queries.registrations(db(), province=form.province.data or None, year=year)
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def index() -> str:
+    """Registrations with their cancellations (and, for an enterprise, its lots)."""
+    form = RegistrationFilterForm(request.args)
+    viewer = user()
+    lots = queries.entity_lots(db(), viewer.uscc or "") if viewer.role == Role.ENTERPRISE else []
+    return render_template(
+        "registrations/index.html", form=form, registrations=_registrations(form), lots=lots
+    )
+
+
+@bp.route("/export.xlsx")
+@roles_required(*READERS)
+def export_xlsx() -> Response:
+    """The same registrations as an Excel workbook."""
+    form = RegistrationFilterForm(request.args)
+    rows = _registrations(form)
+    session = db()
+    audit.record(
+        session,
+        Actor.of(user(), request.remote_addr),
+        Action.EXPORT,
+        target="抵销登记",
+        details={"rows": len(rows)},
+    )
+    session.commit()
+    return _xlsx(export.registrations_xlsx(rows), "registrations.xlsx")
+
+
+def _xlsx(data: bytes, name: str) -> Response:
+    return send_file(io.BytesIO(data), mimetype=export.XLSX, as_attachment=True, download_name=name)
+
+
+@bp.route("/applications/<int:submission_id>")
+@roles_required(Role.ENTERPRISE)
+def decisions_page(submission_id: int) -> str:
+    """The enterprise's view of review: state, every decision with every reason, submit."""
+    submission = own_submission(submission_id)
+    return render_template(
+        "registrations/application.html",
+        submission=submission,
+        decisions=decisions.decisions_of(db(), submission.id),
+        registration=queries.registration_of(db(), submission.id),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/applications/<int:submission_id>/submit", methods=["POST"])
+@roles_required(Role.ENTERPRISE)
+def submit(submission_id: int) -> Response:
+    """Hand the latest version in for review (also a corrected version after a rejection)."""
+    submission = own_submission(submission_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        decisions.submit(db(), submission, user(), request.remote_addr or "")
+        flash("申请已提交，等待省级主管部门审核", "info")
+    except ReviewError as error:
+        flash(str(error), "error")
+    return redirect(url_for("registrations.decisions_page", submission_id=submission_id))
+
+
+@bp.route("/notices")
+@roles_required(Role.ENTERPRISE)
+def notices() -> str:
+    """Every notice of the entity, newest first."""
+    return render_template(
+        "registrations/notices.html",
+        notices=notify.notices_for(db(), user().uscc or ""),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/notices/<int:notice_id>/read", methods=["POST"])
+@roles_required(Role.ENTERPRISE)
+def read_notice(notice_id: int) -> Response:
+    """Mark one of the entity's notices read."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not notify.mark_read(db(), user().uscc or "", notice_id):
+        abort(404)
+    return redirect(url_for("registrations.notices"))

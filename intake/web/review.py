@@ -1,0 +1,294 @@
+"""Provincial review: the queue; an application with its file, values, problems, history; decisions.
+
+Only province users reach these pages, and only for applications of their own
+province: any other id answers 404, exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from intake.accounts.models import Role
+from intake.application import Application, number
+from intake.forms.review import (
+    ActionForm,
+    ApproveForm,
+    NoteForm,
+    QueueFilterForm,
+    RejectForm,
+    choices,
+)
+from intake.registry.lookup import SqlRegistry
+from intake.registry.models import Project
+from intake.review import audit, decisions, notify, queries
+from intake.review.audit import Action, Actor
+from intake.review.decisions import ReviewError, problem_key, standing_errors
+from intake.review.diff import diff_applications, diff_problems
+from intake.review.models import Submission, Version
+from intake.review.records import ProjectVerification, ReviewNote
+from intake.web import reporting
+from intake.web.database import db, settings, storage
+from intake.web.security import roles_required, user
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def province_submission(submission_id: int) -> Submission:
+    """The submission when the reviewer's province reviews it; 404 otherwise."""
+    submission = db().get(Submission, submission_id)
+    province = user().province
+    if submission is None or province is None or submission.state == "draft":
+        abort(404)
+    if not queries.submission_in_province(db(), submission, province):
+        abort(404)
+    return submission
+
+
+def _version(submission: Submission, number_: int | None) -> Version:
+    if number_ is None:
+        latest = submission.latest
+        if latest is None:
+            abort(404)
+        return latest
+    for version in submission.versions:
+        if version.number == number_:
+            return version
+    abort(404)
+
+
+def address() -> str:
+    """The address the request came from, as the audit log keeps it."""
+    return request.remote_addr or ""
+
+
+@bp.route("/")
+@roles_required(Role.PROVINCE)
+def queue() -> str:
+    """The province's applications, filtered and sorted."""
+    form = QueueFilterForm(request.args)
+    where = queries.QueueFilter(
+        state=form.state.data or None,
+        entity=form.entity.data or None,
+        year=form.year_value if form.validate() else None,
+        sort=form.sort.data or "updated",
+        descending=not form.ascending.data,
+    )
+    rows = queries.province_queue(
+        db(), user().province or "", where, deadline=settings().deadline, today=dt.date.today()
+    )
+    return render_template("review/queue.html", form=form, rows=rows)
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One CCER row with what the registry, the catalogue and the ministry say of its project."""
+
+    index: int
+    project_number: str | None
+    quantity: Any
+    catalogue: Project | None
+    verification: ProjectVerification | None
+    pending_t: Decimal | None
+
+
+def _row_checks(submission: Submission, application: Application | None) -> list[RowCheck]:
+    if application is None:
+        return []
+    numbers = [r.project_number for r in application.ccer_rows if r.project_number]
+    found = queries.verifications(db(), numbers)
+    pending = SqlRegistry(db()).pending(submission.uscc)
+    return [
+        RowCheck(
+            index,
+            row.project_number,
+            row.cancel_quantity_t,
+            db().get(Project, row.project_number) if row.project_number else None,
+            found.get(row.project_number or ""),
+            pending.get(row.project_number or ""),
+        )
+        for index, row in enumerate(application.ccer_rows, start=1)
+    ]
+
+
+def _history(submission: Submission) -> list[dict[str, Any]]:
+    """Each version with what changed since the one before it."""
+    history = []
+    previous: Version | None = None
+    for version in submission.versions:
+        entry: dict[str, Any] = {"version": version, "fields": [], "problems": None}
+        if previous is not None:
+            entry["fields"] = diff_applications(previous.application_json, version.application_json)
+            entry["problems"] = diff_problems(_problems(previous), _problems(version))
+        history.append(entry)
+        previous = version
+    return list(reversed(history))
+
+
+def _problems(version: Version) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = (version.report_json or {}).get("problems") or []
+    return problems
+
+
+def _detail(submission: Submission, version: Version, **forms: Any) -> str:
+    data = version.application_json
+    application = Application.from_json(data) if data else None
+    problems = reporting.visible_problems(_problems(version), submission.uscc, user())
+    errors = standing_errors(version)
+    approve_form = forms.get("approve_form") or ApproveForm()
+    if not approve_form.overrides.entries:
+        for problem in errors:
+            approve_form.overrides.append_entry({"key": problem_key(problem), "reason": ""})
+    note_form = forms.get("note_form") or NoteForm()
+    note_form.field.choices = choices(
+        [("", "（整份申请）")]
+        + [(f.path, f.label) for s in reporting.sections(data, []) for f in s.fields]
+    )
+    return render_template(
+        "review/detail.html",
+        submission=submission,
+        version=version,
+        is_latest=version is submission.latest,
+        application=data,
+        sections=reporting.sections(data, problems),
+        errors=[p for p in problems if p["severity"] == "error"],
+        warnings=[p for p in problems if p["severity"] == "warning"],
+        foreign_uscc=False,
+        standing=list(zip(errors, approve_form.overrides.entries, strict=False)),
+        approve_form=approve_form,
+        reject_form=forms.get("reject_form") or RejectForm(),
+        note_form=note_form,
+        notes=decisions.draft_notes(db(), version),
+        decisions=decisions.decisions_of(db(), submission.id),
+        rows=_row_checks(submission, application),
+        history=_history(submission),
+        registration=queries.registration_of(db(), submission.id),
+        requested=number(application.offset_requested_t) if application else None,
+    )
+
+
+@bp.route("/<int:submission_id>")
+@bp.route("/<int:submission_id>/v/<int:number_>")
+@roles_required(Role.PROVINCE)
+def detail(submission_id: int, number_: int | None = None) -> str:
+    """One application: file, values read, problems, CCER rows, history, decisions."""
+    submission = province_submission(submission_id)
+    return _detail(submission, _version(submission, number_))
+
+
+@bp.route("/<int:submission_id>/v/<int:number_>/file")
+@roles_required(Role.PROVINCE)
+def original(submission_id: int, number_: int) -> Response:
+    """The uploaded file of a version, as it was received."""
+    submission = province_submission(submission_id)
+    version = _version(submission, number_)
+    if version.file_sha256 is None or not storage().exists(version.file_sha256):
+        abort(404)
+    session = db()
+    audit.record(
+        session,
+        Actor.of(user(), address()),
+        Action.DOWNLOAD_FILE,
+        submission_id=submission.id,
+        target=f"第 {version.number} 版",
+    )
+    session.commit()
+    return send_file(
+        storage().path(version.file_sha256),
+        as_attachment=True,
+        download_name=version.original_filename or f"application-{submission.id}",
+    )
+
+
+@bp.route("/<int:submission_id>/notes", methods=["POST"])
+@roles_required(Role.PROVINCE)
+def add_note(submission_id: int) -> str | Response:
+    """Write down one point before deciding."""
+    submission = province_submission(submission_id)
+    form = NoteForm()
+    form.field.choices = None  # any field path of the form; validated by its length only
+    form.field.validate_choice = False
+    if form.validate_on_submit():
+        try:
+            decisions.add_note(
+                db(), submission, user(), form.text.data or "", form.field.data or None
+            )
+        except ReviewError as error:
+            flash(str(error), "error")
+        return redirect(url_for("review.detail", submission_id=submission.id) + "#notes")
+    return _detail(submission, _version(submission, None), note_form=form)
+
+
+@bp.route("/<int:submission_id>/notes/<int:note_id>/delete", methods=["POST"])
+@roles_required(Role.PROVINCE)
+def delete_note(submission_id: int, note_id: int) -> Response:
+    """Withdraw a note not yet sent."""
+    submission = province_submission(submission_id)
+    note = db().scalar(
+        select(ReviewNote).where(
+            ReviewNote.id == note_id, ReviewNote.submission_id == submission.id
+        )
+    )
+    if note is None or not ActionForm().validate_on_submit():
+        abort(404 if note is None else 400)
+    try:
+        decisions.delete_note(db(), note, user())
+    except ReviewError as error:
+        flash(str(error), "error")
+    return redirect(url_for("review.detail", submission_id=submission.id) + "#notes")
+
+
+@bp.route("/<int:submission_id>/approve", methods=["POST"])
+@roles_required(Role.PROVINCE)
+def approve(submission_id: int) -> str | Response:
+    """Approve the latest version and register the offset."""
+    submission = province_submission(submission_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _detail(submission, _version(submission, None), approve_form=form)
+    overrides = {entry.key.data: entry.reason.data or "" for entry in form.overrides.entries}
+    try:
+        result = decisions.approve(
+            db(), submission, user(), overrides=overrides, comment=form.comment.data or "",
+            address=address(),
+        )  # fmt: skip
+    except ReviewError as error:
+        db().rollback()
+        flash(str(error), "error")
+        return _detail(db().get(Submission, submission_id) or submission, _latest(submission_id))
+    notify.deliver(db(), settings(), result.notice)
+    flash("已审核通过，抵销登记已完成", "info")
+    return redirect(url_for("review.detail", submission_id=submission.id))
+
+
+@bp.route("/<int:submission_id>/reject", methods=["POST"])
+@roles_required(Role.PROVINCE)
+def reject(submission_id: int) -> str | Response:
+    """Send the application back with every automatic problem and every note at once."""
+    submission = province_submission(submission_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _detail(submission, _version(submission, None), reject_form=form)
+    try:
+        result = decisions.reject(
+            db(), submission, user(), comment=form.comment.data or "", address=address()
+        )
+    except ReviewError as error:
+        flash(str(error), "error")
+        return _detail(submission, _latest(submission_id), reject_form=form)
+    notify.deliver(db(), settings(), result.notice)
+    flash("已驳回，审核意见已一次性告知申请单位", "info")
+    return redirect(url_for("review.detail", submission_id=submission.id))
+
+
+def _latest(submission_id: int) -> Version:
+    submission = db().get(Submission, submission_id)
+    if submission is None or submission.latest is None:
+        abort(404)
+    return submission.latest

@@ -1,0 +1,98 @@
+"""The whole read, file -> Application: every variant of a form reads the same values."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intake.parsers import FileUnreadable, FormNotRecognized, parse, sniff
+from intake.parsers.doc import convert_with_libreoffice
+from tests.parsers import docx_variants as variants
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+V01 = DATA / "docx" / "v01.docx"
+
+
+def expected_v01() -> dict[str, Any]:
+    """The sample corpus's ground truth for v01."""
+    data: dict[str, Any] = json.loads((DATA / "pdf" / "v01.json").read_text("utf-8"))
+    return dict(data["application"])
+
+
+VARIANTS: dict[str, Callable[[Path, Path], Path]] = {
+    "split runs": variants.split_runs,
+    "table in a content control": variants.wrap_table_in_control,
+    "values in cell content controls": variants.values_in_cell_controls,
+    "values in run content controls": variants.values_in_run_controls,
+    "tracked change of the e-mail": lambda s, d: variants.tracked_change(
+        s, d, "联系邮箱", "old@example.com"
+    ),
+    "moved value": lambda s, d: variants.moved_value(s, d, "联系人"),
+    "deleted CCER row": variants.deleted_row,
+    "values in fields": variants.values_in_fields,
+    "table split in two": variants.split_table,
+    "CCER rows in a nested table": variants.nest_ccer_rows,
+    "CCER labels merged down": variants.merge_ccer_labels,
+    "legacy hMerge": variants.legacy_hmerge,
+    "full-width digits": variants.fullwidth_digits,
+    "声明 in a text box": variants.declaration_in_text_box,
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_docx_variant_reads_like_the_original(name: str, tmp_path: Path) -> None:
+    path = VARIANTS[name](V01, tmp_path / "variant.docx")
+    assert parse(path).to_json() == expected_v01()
+
+
+def test_extra_ccer_rows_are_read_in_order(tmp_path: Path) -> None:
+    path = variants.add_ccer_rows(V01, tmp_path / "x.docx", [("100", "0127"), ("200", "386")])
+    rows = parse(path).to_json()["ccer_rows"]
+    assert rows[-2:] == [
+        {"cancel_quantity_t": "100", "project_number": "0127"},
+        {"cancel_quantity_t": "200", "project_number": "386"},
+    ]
+
+
+@pytest.mark.slow
+def test_same_application_from_docx_doc_and_pdf(tmp_path: Path) -> None:
+    source = tmp_path / "form.docx"
+    shutil.copy(V01, source)
+    doc = convert_with_libreoffice(source, "doc", tmp_path / "doc")
+    pdf = convert_with_libreoffice(source, "pdf", tmp_path / "pdf")
+    read = {p.suffix: parse(p).to_json() for p in (source, doc, pdf)}
+    assert read[".docx"] == expected_v01()
+    assert read[".doc"] == read[".docx"]
+    assert read[".pdf"] == read[".docx"]
+
+
+def test_type_is_decided_by_content_not_name(tmp_path: Path) -> None:
+    disguised = tmp_path / "form.pdf"
+    shutil.copy(V01, disguised)
+    assert sniff(disguised) == "zip"
+    assert parse(disguised).to_json() == expected_v01()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "文件为空"),
+        (b"<!DOCTYPE html><html><body>login</body></html>", "网页"),
+        (b"just some text\n", "不支持的文件类型"),
+    ],
+)
+def test_unreadable_files_say_why(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "upload.docx"
+    path.write_bytes(content)
+    with pytest.raises(FileUnreadable, match=message):
+        parse(path)
+
+
+def test_another_document_is_not_the_form() -> None:
+    with pytest.raises(FormNotRecognized):
+        parse(DATA / "docx" / "v14.docx")
