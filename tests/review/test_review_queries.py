@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from collections.abc import Iterator
 from decimal import Decimal
 from email.message import Message
@@ -135,7 +136,15 @@ class _Catcher:
             def handle_message(self, message: Message) -> None:
                 catcher.messages.append(message)
 
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+        self.port = _free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.fixture
@@ -154,8 +163,7 @@ def test_a_decision_is_mailed_after_commit_when_smtp_is_configured(
     submission = make_submission(problems=[error()])
     submit(registry_session, submission, users.enterprise)
     result = reject(registry_session, submission, users.reviewer, notes=[(None, "请补充材料")])
-    port = smtp.controller.server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, mail_from="review@example.org")
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=smtp.port, mail_from="review@example.org")
     assert notify.deliver(registry_session, settings, result.notice)
     assert not notify.deliver(registry_session, settings, result.notice)  # sent once only
     [message] = smtp.messages
