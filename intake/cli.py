@@ -211,9 +211,12 @@ def recall(as_of: dt.datetime, db: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Load the demo registry and demo users first.")
-def serve(host: str, port: int, demo: bool) -> None:
-    """Run the web application."""
+def serve(host: str, port: int, threads: int, demo: bool) -> None:
+    """Run the web application (waitress, a production WSGI server)."""
+    from waitress import serve as waitress_serve
+
     from intake import create_app
 
     app = create_app()
@@ -222,8 +225,8 @@ def serve(host: str, port: int, demo: bool) -> None:
 
         with app.app_context():
             load_demo(app)
-    click.echo(f"intake 已启动：http://{host}:{port}/")
-    app.run(host=host, port=port, debug=False, threaded=True)
+    click.echo(f"intake 已启动：http://{host}:{port}/ （按 Ctrl+C 停止）")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="intake")
 
 
 @main.command()

@@ -6,6 +6,7 @@ import datetime as dt
 import socket
 from collections.abc import Iterator
 from decimal import Decimal
+from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
 
@@ -169,7 +170,8 @@ def test_a_decision_is_mailed_after_commit_when_smtp_is_configured(
     [message] = smtp.messages
     assert message["To"] == "zhang@example.com"
     assert message["From"] == "review@example.org"
-    assert "被驳回" in str(message["Subject"])
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject == "2021 年度 CCER 抵销申请被驳回，请修改后重新提交"
     body = message.get_payload(decode=True)
     assert isinstance(body, bytes)
     assert "2. 请补充材料" in body.decode("utf-8")
