@@ -7,13 +7,32 @@ from pathlib import Path
 
 from intake.application import Application, Problem, Report
 from intake.parsers import ParseError, parse
+from intake.sandbox import Limits, parse_isolated
 from intake.verify import verify
 from intake.verify.protocol import Registry
 
 
-def parse_report(path: Path, *, name: str | None = None, ocr_cache: Path | None = None) -> Report:
-    """The file's application, or a report holding only the parser's one problem."""
+def parse_report(
+    path: Path,
+    *,
+    name: str | None = None,
+    ocr_cache: Path | None = None,
+    limits: Limits | None = None,
+) -> Report:
+    """The file's application, or a report holding only the parser's one problem.
+
+    With ``limits`` the parse runs in a limited child process (``intake.sandbox``):
+    what an untrusted upload must go through.
+    """
     label = name or str(path)
+    if limits is not None:
+        return parse_isolated(
+            path,
+            timeout_s=limits.timeout_s,
+            memory_mb=limits.memory_mb,
+            ocr_cache=ocr_cache,
+            name=label,
+        )
     try:
         application = parse(path, ocr_cache=ocr_cache)
     except ParseError as exc:
@@ -50,9 +69,10 @@ def check_file(
     deadline: dt.date = dt.date(2023, 12, 15),
     low_confidence: float = 0.80,
     ocr_cache: Path | None = None,
+    limits: Limits | None = None,
 ) -> Report:
-    """Parse the file and verify what it says against the registry."""
-    report = parse_report(path, name=name, ocr_cache=ocr_cache)
+    """Parse the file (in a limited child process with ``limits``) and verify it."""
+    report = parse_report(path, name=name, ocr_cache=ocr_cache, limits=limits)
     if report.application is None:
         return report
     return check_application(

@@ -23,6 +23,7 @@ from intake.config import Settings
 from intake.registry.lookup import SqlRegistry
 from intake.review import operations
 from intake.review.models import CheckState, Version
+from intake.sandbox import Limits
 from intake.storage import Storage
 from intake.web.database import sessions, settings, storage
 
@@ -115,7 +116,9 @@ def run_check(app: Flask, version_id: int) -> None:
             return
         operations.start_check(session, version)
         try:
-            report = check_stored_file(session, storage(app), settings(app), version)
+            report = check_stored_file(
+                session, storage(app), settings(app), version, isolated=parse_isolated(app)
+            )
         except Exception:
             app.logger.exception("check of version %s failed", version_id)
             session.rollback()
@@ -124,8 +127,13 @@ def run_check(app: Flask, version_id: int) -> None:
         operations.record_check(session, version, report)
 
 
+def parse_isolated(app: Flask) -> bool:
+    """True unless ``PARSE_ISOLATED`` is off: uploads are parsed in a limited child process."""
+    return bool(app.config.get("PARSE_ISOLATED", True))
+
+
 def check_stored_file(
-    session: Session, store: Storage, config: Settings, version: Version
+    session: Session, store: Storage, config: Settings, version: Version, *, isolated: bool = True
 ) -> Report:
     """The report of the version's stored file (the upload's name is only a label)."""
     if version.file_sha256 is None:
@@ -135,7 +143,10 @@ def check_stored_file(
         path = Path(work) / "upload"
         path.write_bytes(data)
         report = parse_report(
-            path, name=version.original_filename, ocr_cache=config.instance_path / "ocr-cache"
+            path,
+            name=version.original_filename,
+            ocr_cache=config.instance_path / "ocr-cache",
+            limits=Limits(config.parse_timeout_s, config.parse_memory_mb) if isolated else None,
         )
     if report.application is None:
         return report

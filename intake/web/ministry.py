@@ -1,4 +1,4 @@
-"""The ministry: CCER project numbers used nationwide, their verification, the audit log, exports."""
+"""The ministry: CCER project numbers used nationwide, their verification, audit log, exports."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from intake.review.records import (
 from tests.review.review_factories import (
     OTHER_USCC,
     USCC,
+    D,
     MakeSubmission,
     Users,
     application,
@@ -175,7 +176,7 @@ def test_approval_moves_the_quantities_to_offset_splitting_lots(
     assert registration.total_t == 15500
     assert registration.decision_id == result.decision.id
     cancellations = [(c.project_number, c.quantity_t) for c in registration.cancellations]
-    assert cancellations == [("2075", 12500), ("2639", 3000)]
+    assert cancellations == [("2075", D(12500)), ("2639", D(3000))]
     assert registration.cancellations[0].project_name == "云南曲靖水电站项目"
     assert registration.cancellations[0].lots == [
         {"lot_id": 1, "quantity_t": "10000"},

@@ -1,0 +1,191 @@
+"""Checking many applications at once against the registry, with a constant number of queries.
+
+``check_batch`` reads what every application of the batch needs with one SELECT per
+table (entities, allocations, pending lots, catalogue) and one for the live
+applications' claims, then checks each application from memory. However large
+the batch, it issues the same five statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+from stdnum.cn import uscc as uscc_module
+
+from intake.application import Application, Report, number
+from intake.checking import check_application, parse_report
+from intake.registry.lookup import PreloadedRegistry
+from intake.review.models import Submission, SubmissionState, Version
+from intake.verify import DEADLINE, LOW_CONFIDENCE
+
+# Applications whose CCER quantities are spoken for (as intake.review.operations.LIVE_STATES).
+LIVE_STATES = (SubmissionState.SUBMITTED.value,)
+# Above this many units a batch reads the whole registry rather than send a huge IN list.
+MAX_IN_LIST = 1000
+FORM_SUFFIXES = frozenset({".docx", ".doc", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+
+
+@dataclass
+class PreloadedClaims:
+    """What live applications ask for, read at once: ``claims(uscc, exclude)`` from memory."""
+
+    # uscc -> (submission id, project number, quantity) of each CCER row of a live application.
+    rows: dict[str, list[tuple[int, str, Decimal]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_session(cls, session: Session, usccs: Sequence[str] | None = None) -> PreloadedClaims:
+        """The latest version of every live submission (of these units, or all), in one SELECT."""
+        later = aliased(Version)
+        newest = (
+            select(func.max(later.number))
+            .where(later.submission_id == Version.submission_id)
+            .scalar_subquery()
+        )
+        query = (
+            select(Submission.id, Submission.uscc, Version.application_json)
+            .join(Version, Version.submission_id == Submission.id)
+            .where(Submission.state.in_(LIVE_STATES), Version.number == newest)
+        )
+        if usccs is not None:
+            query = query.where(Submission.uscc.in_(usccs))
+        rows: dict[str, list[tuple[int, str, Decimal]]] = defaultdict(list)
+        for submission_id, uscc, data in session.execute(query):
+            if data:
+                rows[uscc].extend(_claimed_rows(submission_id, Application.from_json(data)))
+        return cls(dict(rows))
+
+    def __call__(self, uscc: str, exclude: int | None) -> dict[str, Decimal]:
+        """Project number -> quantity the unit asks for in its live applications but ``exclude``."""
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for submission_id, project, quantity in self.rows.get(uscc, ()):
+            if submission_id != exclude:
+                totals[project] += quantity
+        return dict(totals)
+
+
+def _claimed_rows(submission_id: int, app: Application) -> Iterable[tuple[int, str, Decimal]]:
+    for row in app.ccer_rows:
+        quantity = number(row.cancel_quantity_t)
+        if row.project_number and quantity is not None:
+            yield submission_id, row.project_number, quantity
+
+
+def preload(session: Session, usccs: Iterable[str | None]) -> PreloadedRegistry:
+    """The registry and the live claims of these units (all of them for a large batch)."""
+    codes = sorted({str(uscc_module.compact(code)) for code in usccs if code})
+    scope = codes if len(codes) <= MAX_IN_LIST else None
+    return PreloadedRegistry.from_session(session, scope, PreloadedClaims.from_session(session, scope))
+
+
+def check_batch(
+    session: Session,
+    applications: Sequence[Application],
+    *,
+    files: Sequence[str | None] | None = None,
+    exclude: Sequence[int | None] | None = None,
+    deadline: dt.date = DEADLINE,
+    low_confidence: float = LOW_CONFIDENCE,
+) -> list[Report]:
+    """The report of each application, checked against a registry read once for the batch."""
+    registry = preload(session, (app.uscc for app in applications))
+    return [
+        check_application(
+            app, registry, file=files[i] if files else None,
+            exclude_submission=exclude[i] if exclude else None,
+            deadline=deadline, low_confidence=low_confidence,
+        )  # fmt: skip
+        for i, app in enumerate(applications)
+    ]
+
+
+def form_files(paths: Iterable[Path]) -> list[Path]:
+    """The files given, with each folder replaced by the form files in it (sorted)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in FORM_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+def parse_all(paths: Sequence[Path], *, jobs: int = 1, ocr_cache: Path | None = None) -> list[Report]:
+    """Each file parsed (in ``jobs`` processes): its application, or its one parser problem."""
+    names = [str(path) for path in paths]
+    caches = [ocr_cache] * len(paths)
+    if jobs <= 1 or len(paths) <= 1:
+        return [parse_report(p, name=n, ocr_cache=c) for p, n, c in zip(paths, names, caches)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_parse_one, paths, names, caches, chunksize=4))
+
+
+def _parse_one(path: Path, name: str, ocr_cache: Path | None) -> Report:
+    return parse_report(path, name=name, ocr_cache=ocr_cache)
+
+
+def check_files(
+    session: Session,
+    paths: Sequence[Path],
+    *,
+    jobs: int = 1,
+    ocr_cache: Path | None = None,
+    deadline: dt.date = DEADLINE,
+    low_confidence: float = LOW_CONFIDENCE,
+) -> list[Report]:
+    """Parse every file, then check all the applications read against one preloaded registry."""
+    parsed = parse_all(paths, jobs=jobs, ocr_cache=ocr_cache)
+    readable = [report for report in parsed if report.application is not None]
+    checked = iter(
+        check_batch(
+            session, [r.application for r in readable if r.application is not None],
+            files=[r.file for r in readable], deadline=deadline, low_confidence=low_confidence,
+        )  # fmt: skip
+    )
+    return [next(checked) if report.application is not None else report for report in parsed]
+
+
+@click.command("batch")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--db", metavar="URL", help="SQLAlchemy URL (default: INTAKE_DATABASE_URL, then SQLite).")
+@click.option("--json", "as_json", is_flag=True, help="One report JSON object per file.")
+@click.option("--jobs", default=1, show_default=True, help="Processes that parse files.")
+def batch(paths: tuple[Path, ...], db: str | None, as_json: bool, jobs: int) -> None:
+    """Check every form file given (folders: every form file in them) in one batch."""
+    from intake.config import load_settings
+    from intake.db import make_engine, session_factory
+
+    settings = load_settings({"database_url": db} if db else None)
+    files = form_files(paths)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with session_factory(engine)() as session:
+            reports = check_files(
+                session, files, jobs=jobs, ocr_cache=settings.instance_path / "ocr-cache",
+                deadline=settings.deadline, low_confidence=settings.ocr_low_confidence,
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    for report in reports:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False) if as_json else _line(report))
+    failed = sum(1 for report in reports if not report.ok)
+    if not as_json:
+        click.echo(f"共 {len(reports)} 份申请表：{len(reports) - failed} 份无错误，{failed} 份有错误")
+    sys.exit(1 if failed else 0)
+
+
+def _line(report: Report) -> str:
+    """One line per file: the verdict and the codes found."""
+    mark = "✓" if report.ok else "✗"
+    codes = "、".join(problem.code for problem in report.problems) or "未发现问题"
+    return f"{mark} {report.file}：{len(report.errors)} 个错误、{len(report.warnings)} 个提示（{codes}）"
