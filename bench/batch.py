@@ -164,8 +164,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg", default=PG_URL)
+    parser.add_argument("--data", type=Path, default=None, help="Generated data (default: bench/out).")
     args = parser.parse_args()
-    directory = ensure(args.scale, args.seed, forms=False)
+    directory = ensure(args.scale, args.seed, forms=False, out=args.data)
     apps = read_applications(directory)
     rows: list[list[object]] = []
     for backend in args.backends.split(","):

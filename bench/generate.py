@@ -241,7 +241,7 @@ def write_forms(apps: list[Application], out: Path, counts: dict[str, int]) -> N
 
 def form_counts(scale: float) -> dict[str, int]:
     """How many forms of each kind to render at this scale."""
-    full = {"docx": 30, "pdf": 12, "scan": 6, "photo": 6}
+    full = {"docx": 30, "pdf": 12, "scan": 3, "photo": 3}
     return {kind: max(1, min(n, round(n * scale * 4))) for kind, n in full.items()}
 
 
@@ -261,9 +261,9 @@ def generate(out: Path, scale: float = 1.0, seed: int = 2023, forms: bool = True
     return out
 
 
-def ensure(scale: float, seed: int = 2023, forms: bool = True) -> Path:
-    """The data of this scale and seed, generated unless it already is."""
-    out = data_dir(scale, seed)
+def ensure(scale: float, seed: int = 2023, forms: bool = True, out: Path | None = None) -> Path:
+    """The data of this scale and seed (in ``out``), generated unless it already is."""
+    out = out or data_dir(scale, seed)
     done = out / "DONE"
     if done.exists() and (json.loads(done.read_text())["forms"] or not forms):
         return out

@@ -178,6 +178,7 @@ def _require_registry(session: Session) -> None:
 @json_option
 def recall(as_of: dt.datetime, db: str | None, as_json: bool) -> None:
     """The forced recall (第六步): pending lots left after the recall date are recalled."""
+    from intake.review.audit import Actor
     from intake.review.recall import run_recall
 
     settings = _settings(db)
@@ -187,6 +188,7 @@ def recall(as_of: dt.datetime, db: str | None, as_json: bool) -> None:
             as_of=as_of.date(),
             period_end=settings.compliance_period_end,
             working_days=settings.recall_working_days,
+            actor=Actor(None, _os_user(), "system", "命令行"),
         )
     if as_json:
         click.echo(
@@ -206,6 +208,16 @@ def recall(as_of: dt.datetime, db: str | None, as_json: bool) -> None:
             f"召回日 {result.recall_date}：召回 {result.recalled_lots} 笔待抵销 CCER，"
             f"共 {format(result.recalled_t, 'f')} 吨"
         )
+
+
+def _os_user() -> str:
+    """Who runs the command, as the operating system names them (for the audit log)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "intake"
 
 
 @main.command()

@@ -34,6 +34,7 @@ DEMO_USERS = (
              uscc="91140105MAN619RM62"),
     DemoUser("demo-province", Role.PROVINCE, "新疆生产建设兵团生态环境局",
              province="新疆生产建设兵团"),
+    DemoUser("demo-province-2", Role.PROVINCE, "山西省生态环境厅", province="山西省"),
     DemoUser("demo-ministry", Role.MINISTRY, "生态环境部应对气候变化司"),
     DemoUser("admin", Role.ADMIN, "系统管理员"),
 )  # fmt: skip

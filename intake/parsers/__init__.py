@@ -6,7 +6,7 @@ from pathlib import Path
 
 from intake.application import Application
 from intake.parsers.layout import read_form
-from intake.parsers.text import FileUnreadable, FormNotRecognized, FormText, NeedsOcr, ParseError
+from intake.parsers.text import FileUnreadable, FormNotRecognized, FormText, ParseError
 
 __all__ = ["FileUnreadable", "FormNotRecognized", "ParseError", "parse", "read_text", "sniff"]
 
@@ -66,14 +66,23 @@ def read_text(path: Path, *, ocr_cache: Path | None = None) -> FormText:
 
 
 def _read_pdf(path: Path, ocr_cache: Path | None) -> FormText:
-    from intake.parsers.pdf import read_pdf
+    """A PDF page by page: the text layer where it is usable, OCR where it is not."""
+    from intake.parsers.pdf import merge_pages, read_pdf_pages
 
-    try:
-        return read_pdf(path)
-    except NeedsOcr:
-        from intake.parsers.ocr import read_scan_pdf
+    pages = read_pdf_pages(path)
+    missing = [i for i, page in enumerate(pages) if page is None]
+    if not missing:
+        return merge_pages([p for p in pages if p is not None], kind="pdf")
+    from intake.parsers.ocr import ocr_pdf_pages, read_scan_pdf
 
+    if len(missing) == len(pages):
         return read_scan_pdf(path, cache_dir=ocr_cache)
+    scanned = iter(ocr_pdf_pages(path, missing, cache_dir=ocr_cache))
+    parts = [page if page is not None else next(scanned) for page in pages]
+    merged = merge_pages(parts, kind="scan")
+    # A seal can only be seen on the scanned pages.
+    merged.stamp_present = any(p.stamp_present for p in parts if p.kind == "scan")
+    return merged
 
 
 def parse(path: Path, *, ocr_cache: Path | None = None) -> Application:

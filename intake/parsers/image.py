@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -29,6 +30,8 @@ MAX_PAGES = 20
 RENDER_DPI = 200
 # A page rendered for OCR never gets a longer side than this (200 dpi A3 is ~3300).
 MAX_RENDER_SIDE = 4000
+# Pages are read at about 200 dpi: a 12-megapixel phone photo is scaled down to this.
+MAX_WORK_SIDE = 2400
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -43,9 +46,15 @@ def load_image_file(path: Path) -> Array:
                 img.load()
                 upright = ImageOps.exif_transpose(img)
                 rgb = upright.convert("RGB")
+    except FileUnreadable:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise FileUnreadable("图片像素过多，无法处理（可能是异常文件）") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError as exc:
+        raise FileUnreadable("图片文件已损坏或格式不受支持，无法读取") from exc
+    except Exception as exc:
+        # Malformed image data surfaces from PIL's decoders and EXIF reader as many
+        # exception types (OSError, SyntaxError, struct.error, KeyError, ...).
         raise FileUnreadable("图片文件已损坏或格式不受支持，无法读取") from exc
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
 
@@ -72,12 +81,16 @@ def pdf_page_count(path: Path) -> int:
 
 def render_pdf_pages(path: Path, pages: list[int], dpi: int = RENDER_DPI) -> list[Array]:
     """Render the given 0-based pages of a PDF as BGR arrays at about ``dpi``."""
+    return list(iter_pdf_pages(path, pages, dpi))
+
+
+def iter_pdf_pages(path: Path, pages: list[int], dpi: int = RENDER_DPI) -> Iterator[Array]:
+    """Render the given 0-based pages one at a time (only one page image in memory)."""
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
         raise FileUnreadable("PDF 文件已损坏或已加密，无法打开") from exc
     try:
-        out = []
         for index in pages:
             if not 0 <= index < len(pdf):
                 raise FileUnreadable(f"PDF 中没有第 {index + 1} 页")
@@ -85,10 +98,19 @@ def render_pdf_pages(path: Path, pages: list[int], dpi: int = RENDER_DPI) -> lis
             width, height = page.get_size()
             scale = min(dpi / 72, MAX_RENDER_SIDE / max(width, height, 1))
             pil = page.render(scale=scale).to_pil().convert("RGB")
-            out.append(np.ascontiguousarray(np.asarray(pil)[:, :, ::-1]))
-        return out
+            yield np.ascontiguousarray(np.asarray(pil)[:, :, ::-1])
     finally:
         pdf.close()
+
+
+def limit_size(picture: Array, max_side: int = MAX_WORK_SIDE) -> Array:
+    """The picture scaled down so that its longer side is at most ``max_side`` pixels."""
+    height, width = picture.shape[:2]
+    scale = max_side / max(height, width)
+    if scale >= 1:
+        return picture
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(cv2.resize(picture, size, interpolation=cv2.INTER_AREA), np.uint8)
 
 
 def to_gray(image: Array) -> Array:
@@ -222,7 +244,7 @@ def crop_data_url(picture: Array, box: Box, max_width: int = 360, max_bytes: int
     """
     x0, y0, x1, y1 = box
     crop = picture[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1]
-    crop = np.asarray(crop // 32 * 32 + 16, np.uint8)
+    crop = np.asarray((crop // 32).astype(np.uint16) * 255 // 7, np.uint8)
     width = max_width
     while True:
         if crop.shape[1] > width:

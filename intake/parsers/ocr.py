@@ -4,7 +4,12 @@ For each page: the red seal is detected and lifted off, lighting is flattened,
 the page is deskewed (and its perspective straightened on the table's
 outline), turned upright when the text reads upside down, the ruled table is
 cut into cells, and every text line of every cell, and of the text around the
-table, is recognised with PP-OCR (RapidOCR, recognition only).
+table, is recognised with PP-OCR (RapidOCR's recognition model on line crops;
+its direction classifier decides whether a page is upside down).
+
+Results can be cached on disk by the SHA-256 of the file's bytes, so the same
+upload is never read twice; a per-file time budget stops a reading that takes
+too long with FileUnreadable.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +68,7 @@ class Deadline:
 
 
 def _engine() -> Any:
-    """The shared RapidOCR instance (models load once, about a second)."""
+    """The shared RapidOCR instance (its three models load once, in well under a second)."""
     global _engine_instance
     with _engine_lock:
         if _engine_instance is None:
@@ -240,8 +246,13 @@ def read_page_images(
     images: list[Array], kind: str, *, budget_s: float = DEFAULT_BUDGET_S
 ) -> FormText:
     """One FormText from the page images of one form (rows and lines in page order)."""
-    deadline = Deadline(budget_s)
-    pages = _read_pages(images, deadline)
+    if len(images) > image.MAX_PAGES:
+        raise FileUnreadable(f"页数过多（{len(images)} 页），扫描件最多识别 {image.MAX_PAGES} 页")
+    return _combine(_read_pages(images, Deadline(budget_s)), kind)
+
+
+def _combine(pages: list[FormText], kind: str) -> FormText:
+    """The pages of one form as one FormText; FormNotRecognized when no page has the table."""
     if all(not p.rows and not p.lines for p in pages):
         raise FormNotRecognized("页面为空白，未识别到文字")
     if all(not p.rows for p in pages):
@@ -254,18 +265,16 @@ def read_page_images(
 
 
 def _read_pages(
-    images: list[Array], deadline: Deadline, numbers: list[int] | None = None
+    images: Iterable[Array], deadline: Deadline, numbers: list[int] | None = None
 ) -> list[FormText]:
     """Each page image read on its own (blank pages give an empty FormText)."""
-    if len(images) > image.MAX_PAGES:
-        raise FileUnreadable(f"页数过多（{len(images)} 页），扫描件最多识别 {image.MAX_PAGES} 页")
     out = []
     for index, picture in enumerate(images):
         number = numbers[index] if numbers else index + 1
         deadline.check()
         if min(picture.shape[:2]) < image.MIN_SIDE:
             raise FileUnreadable("图片尺寸过小，无法识别（短边至少 300 像素）")
-        page = prepare_page(picture)
+        page = prepare_page(image.limit_size(picture))
         if page.blank:
             out.append(FormText(kind="scan", stamp_present=page.stamp))
         else:
@@ -285,9 +294,8 @@ def read_scan_pdf(
         raise FileUnreadable("PDF 文件没有页面")
     if count > image.MAX_PAGES:
         raise FileUnreadable(f"页数过多（{count} 页），扫描件最多识别 {image.MAX_PAGES} 页")
-    form = read_page_images(
-        image.render_pdf_pages(path, list(range(count))), "scan", budget_s=budget_s
-    )
+    deadline = Deadline(budget_s)
+    form = _combine(_read_pages(image.iter_pdf_pages(path, list(range(count))), deadline), "scan")
     _cache_put(cache_dir, path, "scan", [form])
     return form
 
@@ -320,7 +328,7 @@ def ocr_pdf_pages(
         raise FileUnreadable(f"页数过多（{len(pages)} 页），扫描件最多识别 {image.MAX_PAGES} 页")
     deadline = Deadline(budget_s)
     numbers = [p + 1 for p in pages]
-    forms = _read_pages(image.render_pdf_pages(path, pages), deadline, numbers)
+    forms = _read_pages(image.iter_pdf_pages(path, pages), deadline, numbers)
     _cache_put(cache_dir, path, key, forms)
     return forms
 

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from intake.registry.models import CcerLot, LotStatus, utcnow
 from intake.registry.values import plain
+from intake.review import audit
+from intake.review.audit import Action, Actor
 
 
 class CalendarUnavailable(ValueError):
@@ -78,11 +80,13 @@ def run_recall(
     working_days: int = 15,
     *,
     commit: bool = True,
+    actor: Actor | None = None,
 ) -> RecallResult:
     """On or after the recall date, mark every 待抵销 lot 已召回 with one UPDATE, and commit.
 
     Running it again recalls nothing, as no lot is left pending. With ``commit=False``
-    the change stays in the session's transaction for the caller to commit.
+    the change stays in the session's transaction for the caller to commit. With an
+    ``actor``, a run that recalls lots is written to the audit log in the same transaction.
     """
     due = recall_date(period_end, working_days)
     if as_of < due:
@@ -95,10 +99,14 @@ def run_recall(
         .execution_options(synchronize_session="fetch")
     )
     quantities = list(session.scalars(statement))
-    if commit:
-        session.commit()
-    return RecallResult(
+    result = RecallResult(
         recall_date=due,
         recalled_lots=len(quantities),
         recalled_t=plain(sum(quantities, Decimal(0))),
     )
+    if actor is not None and quantities:
+        details = {**result.to_json(), "as_of": as_of.isoformat()}
+        audit.record(session, actor, Action.RECALL, target=due.isoformat(), details=details)
+    if commit:
+        session.commit()
+    return result

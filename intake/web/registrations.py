@@ -120,4 +120,5 @@ def read_notice(notice_id: int) -> Response:
         abort(400)
     if not notify.mark_read(db(), user().uscc or "", notice_id):
         abort(404)
-    return redirect(url_for("registrations.notices"))
+    back = "enterprise.home" if request.form.get("back") == "home" else "registrations.notices"
+    return redirect(url_for(back))

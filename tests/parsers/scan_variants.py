@@ -138,9 +138,10 @@ def perspective(page: Array, amount: float) -> Array:
     """A slight keystone: the top edge narrower than the bottom, one side tilted."""
     height, width = page.shape[:2]
     dx, dy = amount * width, amount * height
-    src = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    dst = np.float32(
-        [[dx, dy * 0.5], [width - dx * 0.6, 0], [width, height], [0, height - dy * 0.4]]
+    src = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    dst = np.array(
+        [[dx, dy * 0.5], [width - dx * 0.6, 0], [width, height], [0, height - dy * 0.4]],
+        dtype=np.float32,
     )
     matrix = cv2.getPerspectiveTransform(src, dst)
     out = cv2.warpPerspective(page, matrix, (width, height), borderValue=(235, 235, 235))
@@ -153,7 +154,7 @@ def uneven_light(page: Array) -> Array:
     ys, xs = np.mgrid[0:height, 0:width]
     distance = np.hypot(xs / width, ys / height) / math.sqrt(2)
     light = (1.0 - 0.35 * distance)[:, :, None]
-    return np.clip(page.astype(np.float64) * light, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(page.astype(np.float64) * light, 0, 255), np.uint8)
 
 
 def rescan(pdfs: list[Path], target: Path) -> Path:

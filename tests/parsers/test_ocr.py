@@ -412,6 +412,13 @@ def test_text_lines_in_a_cell_come_top_to_bottom() -> None:
     assert boxes[0][3] < boxes[1][1]
 
 
+def test_large_photos_are_scaled_to_working_size() -> None:
+    photo = np.zeros((4000, 3000, 3), dtype=np.uint8)
+    assert image.limit_size(photo).shape == (2400, 1800, 3)
+    page = np.zeros((2339, 1654), dtype=np.uint8)
+    assert image.limit_size(page) is page
+
+
 def test_tidy_drops_spaces_next_to_chinese_only() -> None:
     assert ocr.tidy(" 2023 年 11 月 2 日 ") == "2023年11月2日"
     assert ocr.tidy("申请抵销量 (吨)") == "申请抵销量(吨)"

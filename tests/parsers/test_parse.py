@@ -96,3 +96,35 @@ def test_unreadable_files_say_why(tmp_path: Path, content: bytes, message: str) 
 def test_another_document_is_not_the_form() -> None:
     with pytest.raises(FormNotRecognized):
         parse(DATA / "docx" / "v14.docx")
+
+
+@pytest.mark.slow
+def test_pdf_with_a_typed_page_and_a_scanned_page(tmp_path: Path) -> None:
+    """Page 1 keeps its text layer, page 2 was printed, stamped and scanned back in."""
+    from pypdf import PdfReader, PdfWriter
+
+    from intake.application import Application
+    from intake.render import render_pdf
+    from tests.parsers import scan_variants
+
+    app = Application.from_json(expected_v01())
+    app.ccer_rows = app.ccer_rows * 6  # 18 rows: the 声明 and the seal go to page 2
+    digital = tmp_path / "digital.pdf"
+    digital.write_bytes(render_pdf(app))
+    reader = PdfReader(digital)
+    assert len(reader.pages) == 2
+    second = PdfWriter()
+    second.add_page(reader.pages[1])
+    with (tmp_path / "page2.pdf").open("wb") as handle:
+        second.write(handle)
+    scan = scan_variants.scan_of(tmp_path / "page2.pdf", tmp_path / "page2-scan.pdf", angle=0.8)
+    mixed = PdfWriter()
+    mixed.add_page(reader.pages[0])
+    mixed.add_page(PdfReader(scan).pages[0])
+    with (tmp_path / "mixed.pdf").open("wb") as handle:
+        mixed.write(handle)
+
+    read = parse(tmp_path / "mixed.pdf")
+    assert read.source_kind == "scan"
+    assert read.stamp_present is True
+    assert read.to_json() == {**parse(digital).to_json(), "stamp_present": True}

@@ -81,7 +81,8 @@ def test_black_ring_is_not_a_seal() -> None:
 
 
 def test_grayscale_page_has_no_seal() -> None:
-    assert not seal.detect_seal(cv2.cvtColor(sealed_page(), cv2.COLOR_BGR2GRAY))
+    gray = np.asarray(cv2.cvtColor(sealed_page(), cv2.COLOR_BGR2GRAY), np.uint8)
+    assert not seal.detect_seal(gray)
 
 
 def test_lifting_red_keeps_black_text_under_the_seal() -> None:

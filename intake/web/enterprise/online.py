@@ -18,6 +18,7 @@ from intake.web import reporting
 from intake.web.database import db, settings
 from intake.web.enterprise import bp
 from intake.web.enterprise.access import own_submission, pending_projects, registry
+from intake.web.enterprise.status import refuse_change, review_status
 from intake.web.security import roles_required, user
 
 YEARS = (2021, 2022)
@@ -54,6 +55,8 @@ def new_form() -> str | Response:
 def edit_form(submission_id: int) -> str | Response:
     """The online form holding the latest version, with its problems beside the fields."""
     submission = own_submission(submission_id)
+    if refused := refuse_change(submission):
+        return refused
     latest = submission.latest
     if request.method == "GET":
         application = _application_of(latest)
@@ -96,6 +99,7 @@ def _save(application: Application, submission: Submission | None) -> Version:
         return operations.create_from_form(
             db(), uscc=user().uscc or "", report=report, user_id=user().id
         )
+    db().refresh(submission)  # the check took time: number the version on fresh data
     return operations.add_version(db(), submission, user_id=user().id, report=report)
 
 
@@ -119,6 +123,7 @@ def _render(
         problems=problems,
         by_field=by_field,
         errors=[p for p in problems if p["severity"] == "error"],
+        review=review_status(submission) if submission is not None else None,
         limit_pct=5,
         max_rows=current_app.config.get("MAX_ROWS", 30),
     )

@@ -10,18 +10,19 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
+from intake.forms.review import ActionForm
 from intake.forms.upload import UploadForm
-from intake.review import operations
+from intake.review import notify, operations
 from intake.review.diff import diff_applications, diff_problems
 from intake.review.models import CheckState, Submission, Version
 from intake.web import reporting
 from intake.web.database import db, storage
 from intake.web.enterprise import bp
 from intake.web.enterprise.access import own_submission, own_version, registry
+from intake.web.enterprise.status import STATE_LABELS, refuse_change, review_status
 from intake.web.jobs import runner
 from intake.web.security import roles_required, user
 
-STATE_LABELS = {"draft": "草稿", "submitted": "已提交", "approved": "已通过", "rejected": "已退回"}
 CHECK_LABELS = {"pending": "排队等待检查", "running": "正在读取和检查", "done": "检查完成",
                 "failed": "检查失败"}  # fmt: skip
 
@@ -31,17 +32,36 @@ def _labels() -> dict[str, Any]:
     return {"STATE_LABELS": STATE_LABELS, "CHECK_LABELS": CHECK_LABELS, "anchor": reporting.anchor}
 
 
+@bp.app_template_global()
+def state_label(state: str) -> str:
+    """The state of an application in Chinese (also for macros, which see no context)."""
+    return STATE_LABELS.get(state, state)
+
+
 @bp.route("/")
 @login_required
 def home() -> str:
-    """The entity's applications, newest first, and the ways to start a new one."""
+    """The entity's unread notices, its applications newest first, and ways to start one."""
     if user().role != Role.ENTERPRISE:
         return render_template("enterprise/other_role.html")
+    uscc = user().uscc or ""
     submissions = db().scalars(
-        select(Submission).where(Submission.uscc == user().uscc).order_by(Submission.id.desc())
+        select(Submission).where(Submission.uscc == uscc).order_by(Submission.id.desc())
     )
-    entity = registry().entity(user().uscc or "")
-    return render_template("enterprise/home.html", submissions=list(submissions), entity=entity)
+    return render_template(
+        "enterprise/home.html",
+        submissions=list(submissions),
+        entity=registry().entity(uscc),
+        notices=notify.notices_for(db(), uscc, unread_only=True),
+        notice_form=ActionForm(),
+    )
+
+
+@bp.route("/applications/start")
+@roles_required(Role.ENTERPRISE)
+def start() -> str:
+    """The ways to begin an application: fill in 2021 or 2022 online, or upload a file."""
+    return render_template("enterprise/start.html", entity=registry().entity(user().uscc or ""))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -50,6 +70,8 @@ def home() -> str:
 def upload(submission_id: int | None = None) -> str | Response:
     """Upload a file: a new application, or a corrected version of one."""
     submission = own_submission(submission_id) if submission_id is not None else None
+    if submission is not None and (refused := refuse_change(submission)):
+        return refused
     form = UploadForm()
     if form.validate_on_submit():
         data = form.file.data.read()
@@ -150,6 +172,7 @@ def _report_context(version: Version) -> dict[str, Any]:
         "warnings": [p for p in problems if p["severity"] == "warning"],
         "foreign_uscc": uscc is not None and uscc != user().uscc,
         "next_url": request.path,
+        "review": review_status(version.submission, version),
     }
 
 

@@ -1,0 +1,339 @@
+"""The web application under load: gunicorn serving ``create_app()``, wrk as the clients.
+
+    .venv/bin/python -m bench.web [--scale 1] [--duration 10] [--clients 20,100]
+
+The database (SQLite by default, or a PostgreSQL schema dropped afterwards) holds
+the national registry and every unit's applications for both years, submitted and
+checked. gunicorn serves the app on 127.0.0.1; wrk (a separate process) requests,
+for a fixed time at each number of concurrent clients: an enterprise's report
+page, the reviewer queue of the province with most units, and the API check of
+an uploaded .docx. Prints throughput, p50, p95 and errors (non-2xx/3xx answers,
+timeouts, socket errors), then the peak RSS of each gunicorn worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from bench.common import ROOT, machine, ms, table, verdict
+from bench.generate import ensure, read_applications
+from intake.accounts.models import Role
+from intake.accounts.operations import create_user, issue_token
+from intake.application import Application
+from intake.batch import check_batch
+from intake.db import make_engine, upgrade
+from intake.registry.loader import load_registry
+from intake.review.models import CheckState, Submission, SubmissionState, Version
+from intake.render import render_docx
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PASSWORD = "bench-password"
+HOST = "127.0.0.1"
+TARGET_P95_MS = 100.0
+LUA = """
+local body_file = os.getenv("BENCH_BODY")
+function init(args)
+  if body_file and body_file ~= "" then
+    local f = assert(io.open(body_file, "rb"))
+    wrk.body = f:read("*all")
+    f:close()
+  end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "max_us": %d, '
+    .. '"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One page or call under load."""
+
+    name: str
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...]
+    body: Path | None = None
+
+
+@contextmanager
+def database(backend: str, work: Path) -> Iterator[str]:
+    """The URL of an empty database: an SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if backend == "sqlite":
+        path = work / "web.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        yield f"sqlite:///{path}"
+        return
+    admin = make_engine(PG_URL)
+    schema = f"bench_{secrets.token_hex(4)}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(PG_URL).update_query_dict(
+            {"options": f"-csearch_path={schema}"}
+        ).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def busiest_province(apps: list[Application], directory: Path) -> str:
+    """The province with most key emission units (the longest review queue)."""
+    import csv
+
+    with (directory / "entities.csv").open(encoding="utf-8") as handle:
+        counts = Counter(row["province"] for row in csv.DictReader(handle))
+    return counts.most_common(1)[0][0]
+
+
+def fill(url: str, directory: Path, apps: list[Application], province: str) -> str:
+    """Registry, checked and submitted applications, the users; returns the API token."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        load_registry(engine, directory)
+        with Session(engine) as session:
+            reports = check_batch(session, apps)
+        store(engine, apps, [r.to_json() for r in reports])
+        with Session(engine) as session, session.begin():
+            enterprise = create_user(session, "bench-enterprise", PASSWORD, Role.ENTERPRISE,
+                                     uscc=apps[0].uscc)  # fmt: skip
+            create_user(session, "bench-province", PASSWORD, Role.PROVINCE, province=province)
+            return issue_token(enterprise)
+    finally:
+        engine.dispose()
+
+
+def store(engine: Engine, apps: list[Application], reports: list[dict[str, object]]) -> None:
+    """Every application as a submitted submission with its checked version."""
+    with Session(engine) as session, session.begin():
+        session.execute(insert(Submission), [
+            {"id": i, "uscc": app.uscc, "year": app.year, "state": SubmissionState.SUBMITTED.value}
+            for i, app in enumerate(apps, start=1)
+        ])  # fmt: skip
+        session.execute(insert(Version), [
+            {"submission_id": i, "number": 1, "application_json": app.to_json(with_sources=True),
+             "report_json": report, "check_state": CheckState.DONE.value,
+             "original_filename": f"{app.uscc}-{app.year}.docx"}
+            for i, (app, report) in enumerate(zip(apps, reports, strict=True), start=1)
+        ])  # fmt: skip
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT setval('submissions_id_seq', :n)"), {"n": len(apps)})
+            connection.execute(text("SELECT setval('versions_id_seq', :n)"), {"n": len(apps)})
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def gunicorn(url: str, instance: Path, workers: int, threads: int) -> Iterator[tuple[str, int]]:
+    """gunicorn serving create_app() on 127.0.0.1; (base URL, master pid)."""
+    port = free_port()
+    env = {**os.environ, "INTAKE_DATABASE_URL": url, "INTAKE_INSTANCE_PATH": str(instance)}
+    command = [str(Path(ROOT / ".venv/bin/gunicorn")), "--bind", f"{HOST}:{port}",
+               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+               "--log-level", "warning", "intake:create_app()"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    base = f"http://{HOST}:{port}"
+    try:
+        wait_until_up(base, process)
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Poll the login page until the server answers (or fail when it exits or times out)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited")
+        try:
+            with urllib.request.urlopen(base + "/login", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer")
+
+
+def login(base: str, username: str) -> str:
+    """The session cookie of a logged-in user (``name=value``)."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    if token is None:
+        raise RuntimeError("no CSRF token on the login page")
+    form = {"csrf_token": token.group(1), "username": username, "password": PASSWORD}
+    opener.open(base + "/login", urllib.parse.urlencode(form).encode())
+    cookies = [f"{c.name}={c.value}" for c in jar if c.name == "session"]
+    if not cookies:
+        raise RuntimeError(f"login of {username} failed")
+    return cookies[0]
+
+
+def multipart(path: Path, target: Path) -> str:
+    """Write a multipart body with the file as ``file``; its Content-Type header."""
+    boundary = "bench" + secrets.token_hex(8)
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n')  # fmt: skip
+    target.write_bytes(head.encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}"
+
+
+def preflight(base: str, scenario: Scenario) -> int:
+    """Status and size of one request, so that a redirect to the login page is not measured."""
+    data = scenario.body.read_bytes() if scenario.body else None
+    request = urllib.request.Request(base + scenario.path, data=data, method=scenario.method,
+                                     headers=dict(scenario.headers))  # fmt: skip
+    opener = urllib.request.build_opener(NoRedirect())
+    with opener.open(request, timeout=30) as response:
+        status: int = response.status
+        if status != 200:
+            raise RuntimeError(f"{scenario.name}: HTTP {status}")
+        return len(response.read())
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Report a redirect as it is instead of following it."""
+
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+        """Never follow."""
+        return None
+
+
+def run_wrk(base: str, scenario: Scenario, clients: int, duration: int, work: Path) -> dict[str, int]:
+    """wrk's summary of one scenario at one number of clients."""
+    script = work / "bench.lua"
+    script.write_text(f'wrk.method = "{scenario.method}"\n' + LUA, encoding="utf-8")
+    command = ["wrk", "--threads", str(min(2, clients)), "--connections", str(clients),
+               "--duration", f"{duration}s", "--timeout", "5s", "--script", str(script)]  # fmt: skip
+    for name, value in scenario.headers:
+        command += ["--header", f"{name}: {value}"]
+    env = {**os.environ, "BENCH_BODY": str(scenario.body or "")}
+    result = subprocess.run([*command, base + scenario.path], capture_output=True, text=True,
+                            env=env, check=True, timeout=duration + 60)  # fmt: skip
+    line = [x for x in result.stdout.splitlines() if x.startswith("{")][-1]
+    summary: dict[str, int] = json.loads(line)
+    return summary
+
+
+def peak_rss_mb(master: int) -> list[float]:
+    """Peak resident memory (VmHWM) of each worker of the gunicorn master, in MiB."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
+def scenarios(base: str, apps: list[Application], token: str, work: Path) -> list[Scenario]:
+    """Report page, reviewer queue and API check, with what each needs to get in."""
+    enterprise = (("Cookie", login(base, "bench-enterprise")),)
+    province = (("Cookie", login(base, "bench-province")),)
+    upload = work / "upload.docx"
+    upload.write_bytes(render_docx(apps[0]))
+    content_type = multipart(upload, work / "upload.body")
+    api = (("Authorization", f"Bearer {token}"), ("Content-Type", content_type))
+    return [
+        Scenario("report page", "GET", "/applications/1/v/1", enterprise),
+        Scenario("reviewer queue", "GET", "/review/", province),
+        Scenario("API check (.docx)", "POST", "/api/v1/check", api, work / "upload.body"),
+    ]
+
+
+def row(scenario: Scenario, clients: int, size: int, s: dict[str, int]) -> list[object]:
+    """One line of the table."""
+    errors = s["connect"] + s["read"] + s["write"] + s["status"] + s["timeout"]
+    p95 = s["p95_us"] / 1000
+    if scenario.name == "API check (.docx)":
+        target = "no errors" if clients >= 100 and errors == 0 else ""
+    elif clients < 100:
+        target = f"p95 < {TARGET_P95_MS:g} ms: {verdict(p95, TARGET_P95_MS)}"
+    else:
+        target = "no errors: met" if errors == 0 else f"no errors: missed ({errors})"
+    return [scenario.name, clients, f"{size / 1024:.0f} KiB", s["requests"],
+            f"{s['requests'] / (s['duration_us'] / 1e6):.1f}", ms(s["p50_us"] / 1e6),
+            ms(s["p95_us"] / 1e6), errors, target]  # fmt: skip
+
+
+def main() -> None:
+    """Fill the database, start gunicorn, load each scenario, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=2023)
+    parser.add_argument("--data", type=Path, default=None, help="Generated data (default: bench/out).")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per scenario.")
+    parser.add_argument("--clients", default="20,100")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    directory = ensure(args.scale, args.seed, forms=False, out=args.data)
+    apps = read_applications(directory)
+    work = directory / "web"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    province = busiest_province(apps, directory)
+    rows: list[list[object]] = []
+    with database(args.backend, work) as url:
+        token = fill(url, directory, apps, province)
+        with gunicorn(url, work / "instance", args.workers, args.threads) as (base, master):
+            for scenario in scenarios(base, apps, token, work):
+                size = preflight(base, scenario)
+                for clients in (int(c) for c in args.clients.split(",")):
+                    summary = run_wrk(base, scenario, clients, args.duration, work)
+                    rows.append(row(scenario, clients, size, summary))
+            peaks = peak_rss_mb(master)
+    print(machine())
+    print(f"## Web under load: gunicorn {args.workers} workers × {args.threads} threads (gthread), "
+          f"{args.backend}, {len(apps)} applications; queue of {province}; "
+          f"wrk {args.duration} s per line\n")  # fmt: skip
+    header = ["page", "clients", "response", "requests", "req/s", "p50", "p95", "errors", "target"]
+    print(table(header, rows))
+    print(f"\nPeak RSS per worker: {', '.join(f'{p:.0f} MiB' for p in peaks)}")
+
+
+if __name__ == "__main__":
+    main()
