@@ -47,6 +47,8 @@ def _upper_code(text: str | None) -> str | None:
     return parse_code(text, upper=True)
 
 
+# A unit after a quantity's label: (吨), (tCO2e), (吨二氧化碳当量)...
+_UNIT = r"(\([^)]{0,12}\))?$"
 # Patterns run on the squashed label (no white space, half-width, ASCII brackets).
 LABELS: tuple[Label, ...] = (
     _label("uscc", r"^统一社会(信用)?代码|^(社会)?信用代码", _upper_code),
@@ -55,13 +57,13 @@ LABELS: tuple[Label, ...] = (
     _label(
         "offset_ratio_pct", r"^CCER抵销量占.*比例|^抵销(量)?比例|占应清缴.*比例", parse_quantity
     ),
-    _label("due_allowance_t", r"^(\d{4}年(度)?)?应清缴配额(量)?(\(吨\))?$", parse_quantity),
-    _label("offset_requested_t", r"^申请抵销量(\(吨\))?$", parse_quantity),
+    _label("due_allowance_t", r"^(\d{4}年(度)?)?应清缴配额(量)?" + _UNIT, parse_quantity),
+    _label("offset_requested_t", r"^申请抵销(量|数量)" + _UNIT, parse_quantity),
     _label("entity_name", r"^(申请)?单位名称$", clean_text),
     _label("contact_name", r"^联系人(姓名)?$", clean_text),
     _label("contact_phone", r"^联系(电话|方式)$|^电话$", parse_phone),
     _label("contact_email", r"^联系(邮箱|邮件)|^(电子)?邮箱$|^E-?mail$", parse_email),
-    _label("cancel_quantity_t", r"^注销(量|数量)(\(吨\))?$", parse_quantity),
+    _label("cancel_quantity_t", r"^注销(量|数量)" + _UNIT, parse_quantity),
     _label("project_number", r"^项目编号$", parse_code),
 )
 SECTION_HEADINGS = re.compile(r"^申请单位基本信息$|^申请配额清缴的CCER基本信息$|^\(注:")
@@ -152,6 +154,16 @@ def _merged_label_pairs(row: list[Cell], fields: set[str]) -> list[_Pair]:
     return [_Pair(label, lone[0].text, lone[0].source, label.field)]
 
 
+_DECLARATION_WORDS = re.compile(r"声明|公章|生态环境(厅|局)|申请使用国家核证")
+
+
+def _split_lines(row: list[Cell]) -> list[Cell]:
+    """The paragraphs of table cells as lines, each keeping its cell's source."""
+    return [
+        Cell(line, cell.source) for cell in row for line in cell.text.split("\n") if line.strip()
+    ]
+
+
 class _Reader:
     """Collects the fields of one FormText into an Application."""
 
@@ -161,6 +173,8 @@ class _Reader:
         self.labels_seen: set[str] = set()
         self.label_year: int | None = None
         self.header_columns: list[Label] | None = None
+        # The 声明 and the signature printed inside the table, as some templates do.
+        self.table_lines: list[Cell] = []
 
     def read(self) -> Application:
         for row in self.form.rows:
@@ -176,6 +190,9 @@ class _Reader:
     def _read_row(self, row: list[Cell]) -> None:
         pairs = list(_pairs(row))
         if not pairs:
+            if any(_DECLARATION_WORDS.search(label_key(c.text)) for c in row):
+                self.table_lines.extend(_split_lines(row))
+                return
             self._read_headerless_ccer_row(row)
             return
         row_fields = {p.label.field for p in pairs}
@@ -230,7 +247,7 @@ class _Reader:
             self.app.sources[f"ccer_rows[{index}].project_number"] = number.source
 
     def _read_lines(self) -> None:
-        lines = self.form.lines
+        lines = [*self.form.lines, *self.table_lines]
         self._read_title(lines)
         read_declaration(lines, self.app)
         self._read_signed_date(lines)

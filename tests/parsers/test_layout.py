@@ -158,3 +158,29 @@ def test_a_notice_that_mentions_ccer_is_not_the_form() -> None:
     )
     with pytest.raises(FormNotRecognized):
         read_form(form)
+
+
+def test_declaration_printed_inside_the_table() -> None:
+    form = make_form(lines=["附表2", "2022年全国碳市场重点排放单位使用CCER抵销配额清缴申请表"])
+    form.rows.append(cells("\n".join(DECLARATION)))
+    app = read_form(form)
+    assert app.declaration.province == "广东省"
+    assert app.declaration.offset_t == Decimal("124500")
+    assert app.signed_date == dt.date(2023, 9, 6)
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("申请抵销量（tCO₂e）", "offset_requested_t"),
+        ("2022年度应清缴配额量（吨二氧化碳当量）", "due_allowance_t"),
+        ("联系人：", "contact_name"),
+        ("电子邮箱", "contact_email"),
+    ],
+)
+def test_label_wordings_seen_on_real_forms(label: str, field: str) -> None:
+    from intake.parsers.layout import match_label
+
+    found = match_label(label)
+    assert found is not None
+    assert found[0].field == field

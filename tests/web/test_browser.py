@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
-from intake import create_app
-from intake.demo import DEMO_PASSWORD, load_demo
+from intake.demo import DEMO_PASSWORD
+from tests.web import live
 
-CHROMIUM = Path(os.environ.get("INTAKE_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-report.png"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM, ARGS = live.CHROMIUM, live.ARGS
+SCREENSHOT = live.DOCS / "screenshot-report.png"
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed")
@@ -25,30 +20,9 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not i
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
-    """The app on a free local port, served from a thread; checks run in the thread pool."""
-    from werkzeug.serving import make_server
-
-    app: Flask = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SECRET_KEY": "browser-test",
-            "JOB_RUNNER": "thread",
-        }
-    )
-    load_demo(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
-        app.extensions["intake.jobs"].pool.shutdown(wait=True)
-        app.extensions["intake.engine"].dispose()
+    """The demo app on a free local port, served from a thread; checks run in the thread pool."""
+    with live.live_server(tmp_path) as url:
+        yield url
 
 
 def test_fill_fix_download_and_upload_back(live_server: str, tmp_path: Path) -> None:

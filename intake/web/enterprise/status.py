@@ -74,7 +74,7 @@ def refuse_change(submission: Submission) -> Response | None:
     if submission.state not in LOCKED:
         return None
     if submission.state == SubmissionState.SUBMITTED.value:
-        flash("申请正在审核中，审核结束前不能修改；如审核未通过，可按审核意见修改后重新提交", "error")
+        flash("申请正在审核中，审核结束前不能修改；如被驳回，可按审核意见修改后重新提交", "error")
     else:
         flash("申请已审核通过并完成抵销登记，不能再修改", "error")
     return redirect(url_for("enterprise.submission", submission_id=submission.id))

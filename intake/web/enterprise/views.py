@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from intake.forms.review import ActionForm
 from intake.forms.upload import UploadForm
 from intake.review import notify, operations
 from intake.review.diff import diff_applications, diff_problems
+from intake.review.export import BEIJING
 from intake.review.models import CheckState, Submission, Version
 from intake.web import reporting
 from intake.web.database import db, storage
@@ -30,6 +32,14 @@ CHECK_LABELS = {"pending": "排队等待检查", "running": "正在读取和检�
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
     return {"STATE_LABELS": STATE_LABELS, "CHECK_LABELS": CHECK_LABELS, "anchor": reporting.anchor}
+
+
+@bp.app_template_filter()
+def when(moment: dt.datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) timestamp as Beijing time, the time every user reads."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(BEIJING).strftime(pattern)
 
 
 @bp.app_template_global()

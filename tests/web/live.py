@@ -1,0 +1,47 @@
+"""A live server for browser tests: the app with the demo data, served from a thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+
+from intake import create_app
+from intake.demo import load_demo
+
+CHROMIUM = Path(os.environ.get("INTAKE_CHROMIUM", "/usr/bin/chromium"))
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@contextmanager
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """The demo app on a free local port; yields its base URL, stops it afterwards."""
+    from werkzeug.serving import make_server
+
+    app: Flask = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "browser-test",
+            "JOB_RUNNER": "thread",
+        }
+    )
+    load_demo(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        app.extensions["intake.jobs"].pool.shutdown(wait=True)
+        app.extensions["intake.engine"].dispose()
