@@ -93,15 +93,30 @@ def store_submissions(engine: Engine, apps: list[Application]) -> list[int]:
     """Every application as a submitted submission with one checked version; their ids."""
     ids = list(range(1, len(apps) + 1))
     with Session(engine) as session, session.begin():
-        session.execute(insert(Submission), [
-            {"id": i, "uscc": app.uscc, "year": app.year, "state": SubmissionState.SUBMITTED.value}
-            for i, app in zip(ids, apps, strict=True)
-        ])  # fmt: skip
-        session.execute(insert(Version), [
-            {"submission_id": i, "number": 1, "application_json": app.to_json(),
-             "check_state": CheckState.DONE.value}
-            for i, app in zip(ids, apps, strict=True)
-        ])  # fmt: skip
+        session.execute(
+            insert(Submission),
+            [
+                {
+                    "id": i,
+                    "uscc": app.uscc,
+                    "year": app.year,
+                    "state": SubmissionState.SUBMITTED.value,
+                }
+                for i, app in zip(ids, apps, strict=True)
+            ],
+        )
+        session.execute(
+            insert(Version),
+            [
+                {
+                    "submission_id": i,
+                    "number": 1,
+                    "application_json": app.to_json(),
+                    "check_state": CheckState.DONE.value,
+                }
+                for i, app in zip(ids, apps, strict=True)
+            ],
+        )
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("SELECT setval('submissions_id_seq', :n)"), {"n": len(ids)})
@@ -137,7 +152,9 @@ def run_reference(engine: Engine, apps: list[Application], ids: list[int]) -> tu
     return seconds / len(sample), counter.count / len(sample)
 
 
-def bench_backend(backend: str, pg_url: str, directory: Path, apps: list[Application]) -> list[list[object]]:
+def bench_backend(
+    backend: str, pg_url: str, directory: Path, apps: list[Application]
+) -> list[list[object]]:
     """The rows of one database: load, two batch sizes, the per-application reference."""
     rows: list[list[object]] = []
     with database(backend, pg_url, OUT) as engine:
@@ -148,12 +165,27 @@ def bench_backend(backend: str, pg_url: str, directory: Path, apps: list[Applica
         for size in (tenth, len(apps)):
             seconds, statements, failed = run_batch(engine, apps[:size], ids[:size])
             note = verdict(seconds, TARGET_S) if size == len(apps) else ""
-            rows.append([backend, f"batch check, {size} applications ({failed} with errors)",
-                         statements, f"{seconds:.2f} s", ms(seconds / size), note])  # fmt: skip
+            rows.append(
+                [
+                    backend,
+                    f"batch check, {size} applications ({failed} with errors)",
+                    statements,
+                    f"{seconds:.2f} s",
+                    ms(seconds / size),
+                    note,
+                ]
+            )
         per_app, statements_each = run_reference(engine, apps, ids)
-        rows.append([backend, "reference: SqlRegistry, one application at a time",
-                     f"{statements_each:.1f} per application", f"{per_app * len(apps):.2f} s (est.)",
-                     ms(per_app), ""])  # fmt: skip
+        rows.append(
+            [
+                backend,
+                "reference: SqlRegistry, one application at a time",
+                f"{statements_each:.1f} per application",
+                f"{per_app * len(apps):.2f} s (est.)",
+                ms(per_app),
+                "",
+            ]
+        )
     return rows
 
 
@@ -164,7 +196,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg", default=PG_URL)
-    parser.add_argument("--data", type=Path, default=None, help="Generated data (default: bench/out).")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="Generated data (default: bench/out)."
+    )
     args = parser.parse_args()
     directory = ensure(args.scale, args.seed, forms=False, out=args.data)
     apps = read_applications(directory)

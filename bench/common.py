@@ -56,8 +56,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table (it reads in a terminal and pastes into the README)."""
     cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-             for row in cells]  # fmt: skip
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in cells
+    ]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 
@@ -65,7 +67,13 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def ms(seconds: float) -> str:
     """Seconds shown as milliseconds, with a precision that suits the size."""
     value = seconds * 1000
-    return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms" if value < 1000 else f"{value:.0f} ms"
+    return (
+        f"{value:.2f} ms"
+        if value < 10
+        else f"{value:.1f} ms"
+        if value < 1000
+        else f"{value:.0f} ms"
+    )
 
 
 def verdict(measured: float, target: float) -> str:

@@ -21,7 +21,7 @@ import json
 import random
 import string
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from stdnum.cn import uscc as uscc_module
@@ -35,17 +35,51 @@ FLAWED_SHARE = 0.2
 
 # (province-level unit, administrative code prefix, weight ~ its share of key emission units)
 PROVINCES: tuple[tuple[str, str, int], ...] = (
-    ("北京市", "11", 15), ("天津市", "12", 40), ("河北省", "13", 130), ("山西省", "14", 150),
-    ("内蒙古自治区", "15", 170), ("辽宁省", "21", 100), ("吉林省", "22", 50),
-    ("黑龙江省", "23", 80), ("上海市", "31", 30), ("江苏省", "32", 210), ("浙江省", "33", 120),
-    ("安徽省", "34", 80), ("福建省", "35", 50), ("江西省", "36", 40), ("山东省", "37", 330),
-    ("河南省", "41", 130), ("湖北省", "42", 50), ("湖南省", "43", 40), ("广东省", "44", 120),
-    ("广西壮族自治区", "45", 40), ("海南省", "46", 10), ("重庆市", "50", 25), ("四川省", "51", 40),
-    ("贵州省", "52", 50), ("云南省", "53", 30), ("西藏自治区", "54", 2), ("陕西省", "61", 70),
-    ("甘肃省", "62", 40), ("青海省", "63", 10), ("宁夏回族自治区", "64", 60),
-    ("新疆维吾尔自治区", "65", 90), ("新疆生产建设兵团", "6590", 25),
-)  # fmt: skip
-GROUPS = ("华能", "大唐", "华电", "国家能源集团", "国家电投", "华润", "粤电", "浙能", "京能", "晋能")
+    ("北京市", "11", 15),
+    ("天津市", "12", 40),
+    ("河北省", "13", 130),
+    ("山西省", "14", 150),
+    ("内蒙古自治区", "15", 170),
+    ("辽宁省", "21", 100),
+    ("吉林省", "22", 50),
+    ("黑龙江省", "23", 80),
+    ("上海市", "31", 30),
+    ("江苏省", "32", 210),
+    ("浙江省", "33", 120),
+    ("安徽省", "34", 80),
+    ("福建省", "35", 50),
+    ("江西省", "36", 40),
+    ("山东省", "37", 330),
+    ("河南省", "41", 130),
+    ("湖北省", "42", 50),
+    ("湖南省", "43", 40),
+    ("广东省", "44", 120),
+    ("广西壮族自治区", "45", 40),
+    ("海南省", "46", 10),
+    ("重庆市", "50", 25),
+    ("四川省", "51", 40),
+    ("贵州省", "52", 50),
+    ("云南省", "53", 30),
+    ("西藏自治区", "54", 2),
+    ("陕西省", "61", 70),
+    ("甘肃省", "62", 40),
+    ("青海省", "63", 10),
+    ("宁夏回族自治区", "64", 60),
+    ("新疆维吾尔自治区", "65", 90),
+    ("新疆生产建设兵团", "6590", 25),
+)
+GROUPS = (
+    "华能",
+    "大唐",
+    "华电",
+    "国家能源集团",
+    "国家电投",
+    "华润",
+    "粤电",
+    "浙能",
+    "京能",
+    "晋能",
+)
 PLACES = ("东", "西", "南", "北", "新", "滨海", "沿江", "山前", "河口", "高新")
 KINDS = ("风电", "光伏发电", "水电", "甲烷回收利用", "生物质发电", "林业碳汇")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -111,7 +145,9 @@ def make_units(rng: random.Random, total: int) -> list[Unit]:
                 ets_account_id=str(rng.randrange(10**11, 10**12)),
                 accounts_bound=rng.random() > 0.03,
             )
-            unit.due = {year: Decimal(int(rng.lognormvariate(14.2, 0.9)) + 50_000) for year in YEARS}
+            unit.due = {
+                year: Decimal(int(rng.lognormvariate(14.2, 0.9)) + 50_000) for year in YEARS
+            }
             units.append(unit)
     return units
 
@@ -134,14 +170,34 @@ def write_registry(rng: random.Random, units: list[Unit], out: Path, scale: floa
     projects = [project_number(i) for i in range(scaled(PROJECTS, scale))]
     kinds = {number: KINDS[i % len(KINDS)] for i, number in enumerate(projects)}
     names = {n: f"{PROVINCES[i % 31][0]}{kinds[n]}项目{n}" for i, n in enumerate(projects)}
-    write_csv(out / "entities.csv", "uscc,name,province,ccer_account_id,ets_account_id,accounts_bound",
-              [[u.uscc, u.name, u.province, u.ccer_account_id, u.ets_account_id,
-                str(u.accounts_bound).lower()] for u in units])  # fmt: skip
-    write_csv(out / "allocations.csv", "uscc,year,due_allowance_t",
-              [[u.uscc, year, u.due[year]] for u in units for year in YEARS])  # fmt: skip
-    write_csv(out / "projects.csv", "project_number,project_name,project_type,province,eligible,note",
-              [[n, names[n], kinds[n], PROVINCES[i % 31][0], str(i % 20 != 7).lower(), ""]
-               for i, n in enumerate(projects)])  # fmt: skip
+    write_csv(
+        out / "entities.csv",
+        "uscc,name,province,ccer_account_id,ets_account_id,accounts_bound",
+        [
+            [
+                u.uscc,
+                u.name,
+                u.province,
+                u.ccer_account_id,
+                u.ets_account_id,
+                str(u.accounts_bound).lower(),
+            ]
+            for u in units
+        ],
+    )
+    write_csv(
+        out / "allocations.csv",
+        "uscc,year,due_allowance_t",
+        [[u.uscc, year, u.due[year]] for u in units for year in YEARS],
+    )
+    write_csv(
+        out / "projects.csv",
+        "project_number,project_name,project_type,province,eligible,note",
+        [
+            [n, names[n], kinds[n], PROVINCES[i % 31][0], str(i % 20 != 7).lower(), ""]
+            for i, n in enumerate(projects)
+        ],
+    )
     held = {u.uscc: rng.sample(projects, min(len(projects), rng.randint(4, 16))) for u in units}
     lots: list[list[object]] = []
     total = scaled(PENDING_LOTS, scale) + scaled(OTHER_LOTS, scale)
@@ -154,8 +210,11 @@ def write_registry(rng: random.Random, units: list[Unit], out: Path, scale: floa
             unit.pending[number] = unit.pending.get(number, Decimal(0)) + quantity
         lots.append([unit.uscc, number, names[number], kinds[number], quantity, status])
     rng.shuffle(lots)
-    write_csv(out / "pending_ccer.csv",
-              "uscc,project_number,project_name,project_type,quantity_t,status", lots)  # fmt: skip
+    write_csv(
+        out / "pending_ccer.csv",
+        "uscc,project_number,project_name,project_type,quantity_t,status",
+        lots,
+    )
 
 
 def ratio(offset: Decimal, due: Decimal) -> Decimal:
@@ -167,8 +226,8 @@ def clean_application(rng: random.Random, unit: Unit, year: int) -> Application:
     """A correct application of the unit for the year (its share of its pending projects)."""
     numbers = sorted(unit.pending)[year - YEARS[0] :: 2] or sorted(unit.pending)
     chosen = rng.sample(numbers, min(len(numbers), rng.randint(1, 4)))
-    room = (unit.due[year] * Decimal("0.05")).to_integral_value(rounding="ROUND_FLOOR")
-    rows = []
+    room = (unit.due[year] * Decimal("0.05")).to_integral_value(rounding=ROUND_FLOOR)
+    rows: list[tuple[Decimal, str]] = []
     for number in chosen:
         quantity = min(unit.pending[number], room - sum((r[0] for r in rows), Decimal(0)))
         if quantity > 0:
@@ -176,15 +235,21 @@ def clean_application(rng: random.Random, unit: Unit, year: int) -> Application:
     offset = sum((q for q, _ in rows), Decimal(0)) or Decimal(1)
     name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
     return Application(
-        year=year, entity_name=unit.name, uscc=unit.uscc, ccer_account_id=unit.ccer_account_id,
-        ets_account_id=unit.ets_account_id, due_allowance_t=unit.due[year],
-        offset_requested_t=offset, offset_ratio_pct=ratio(offset, unit.due[year]),
-        contact_name=name, contact_phone=f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+        year=year,
+        entity_name=unit.name,
+        uscc=unit.uscc,
+        ccer_account_id=unit.ccer_account_id,
+        ets_account_id=unit.ets_account_id,
+        due_allowance_t=unit.due[year],
+        offset_requested_t=offset,
+        offset_ratio_pct=ratio(offset, unit.due[year]),
+        contact_name=name,
+        contact_phone=f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
         contact_email=f"ccer{rng.randrange(10**6)}@example.com",
         ccer_rows=[CcerRow(q, n) for q, n in rows],
         declaration=Declaration(unit.province, offset, ratio(offset, unit.due[year]), year),
         signed_date=dt.date(2023, 11, 1) + dt.timedelta(days=rng.randrange(40)),
-    )  # fmt: skip
+    )
 
 
 def add_flaw(rng: random.Random, app: Application) -> None:

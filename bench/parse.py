@@ -151,7 +151,9 @@ def measure_ocr(
     return out
 
 
-def rows_for(kind: str, count: int, t: dict[str, list[float]], target: float | None) -> list[list[object]]:
+def rows_for(
+    kind: str, count: int, t: dict[str, list[float]], target: float | None
+) -> list[list[object]]:
     """The table rows of one kind of form."""
     check = median(t["check"])
     total = [read + check for read in t["read"]]
@@ -164,10 +166,26 @@ def rows_for(kind: str, count: int, t: dict[str, list[float]], target: float | N
     rows = []
     for name, reference in references:
         ratio = median(total) / median(reference)
-        verdict = "" if target is None else ("met" if ratio <= target else f"missed by {ratio / target - 1:.0%}")
-        rows.append([kind, count, ms(median(t["read"])), ms(percentile(t["read"], 0.95)), ms(check),
-                     ms(median(total)), name, ms(median(reference)), ms(percentile(reference, 0.95)),
-                     f"{ratio:.2f}×", f"≤ {target:g}× {verdict}" if target else ""])  # fmt: skip
+        verdict = (
+            ""
+            if target is None
+            else ("met" if ratio <= target else f"missed by {ratio / target - 1:.0%}")
+        )
+        rows.append(
+            [
+                kind,
+                count,
+                ms(median(t["read"])),
+                ms(percentile(t["read"], 0.95)),
+                ms(check),
+                ms(median(total)),
+                name,
+                ms(median(reference)),
+                ms(percentile(reference, 0.95)),
+                f"{ratio:.2f}×",
+                f"≤ {target:g}× {verdict}" if target else "",
+            ]
+        )
     return rows
 
 
@@ -178,8 +196,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--repeat", type=int, default=5, help="Timed runs per file (digital).")
     parser.add_argument("--ocr-files", type=int, default=3, help="Scans and photos read (0: none).")
-    parser.add_argument("--no-rapidocr", action="store_true", help="Tesseract as the only OCR reference.")
-    parser.add_argument("--data", type=Path, default=None, help="Generated data (default: bench/out).")
+    parser.add_argument(
+        "--no-rapidocr", action="store_true", help="Tesseract as the only OCR reference."
+    )
+    parser.add_argument(
+        "--data", type=Path, default=None, help="Generated data (default: bench/out)."
+    )
     args = parser.parse_args()
     directory = ensure(args.scale, args.seed, out=args.data)
     registry = national_registry(directory)
@@ -198,8 +220,19 @@ def main() -> None:
         rows += rows_for(kind, len(files), measured, target)
     print(machine())
     print(f"## Parse and check per form (registry of scale {args.scale:g}, in memory)\n")
-    header = ["form", "files", "read p50", "read p95", "check p50", "read+check p50", "reference",
-              "ref p50", "ref p95", "ratio", "target"]  # fmt: skip
+    header = [
+        "form",
+        "files",
+        "read p50",
+        "read p95",
+        "check p50",
+        "read+check p50",
+        "reference",
+        "ref p50",
+        "ref p95",
+        "ratio",
+        "target",
+    ]
     print(table(header, rows))
 
 

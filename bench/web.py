@@ -44,8 +44,8 @@ from intake.application import Application
 from intake.batch import check_batch
 from intake.db import make_engine, upgrade
 from intake.registry.loader import load_registry
-from intake.review.models import CheckState, Submission, SubmissionState, Version
 from intake.render import render_docx
+from intake.review.models import CheckState, Submission, SubmissionState, Version
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench-password"
@@ -96,9 +96,11 @@ def database(backend: str, work: Path) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield make_url(PG_URL).update_query_dict(
-            {"options": f"-csearch_path={schema}"}
-        ).render_as_string(hide_password=False)
+        yield (
+            make_url(PG_URL)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -124,8 +126,9 @@ def fill(url: str, directory: Path, apps: list[Application], province: str) -> s
             reports = check_batch(session, apps)
         store(engine, apps, [r.to_json() for r in reports])
         with Session(engine) as session, session.begin():
-            enterprise = create_user(session, "bench-enterprise", PASSWORD, Role.ENTERPRISE,
-                                     uscc=apps[0].uscc)  # fmt: skip
+            enterprise = create_user(
+                session, "bench-enterprise", PASSWORD, Role.ENTERPRISE, uscc=apps[0].uscc
+            )
             create_user(session, "bench-province", PASSWORD, Role.PROVINCE, province=province)
             return issue_token(enterprise)
     finally:
@@ -135,16 +138,32 @@ def fill(url: str, directory: Path, apps: list[Application], province: str) -> s
 def store(engine: Engine, apps: list[Application], reports: list[dict[str, object]]) -> None:
     """Every application as a submitted submission with its checked version."""
     with Session(engine) as session, session.begin():
-        session.execute(insert(Submission), [
-            {"id": i, "uscc": app.uscc, "year": app.year, "state": SubmissionState.SUBMITTED.value}
-            for i, app in enumerate(apps, start=1)
-        ])  # fmt: skip
-        session.execute(insert(Version), [
-            {"submission_id": i, "number": 1, "application_json": app.to_json(with_sources=True),
-             "report_json": report, "check_state": CheckState.DONE.value,
-             "original_filename": f"{app.uscc}-{app.year}.docx"}
-            for i, (app, report) in enumerate(zip(apps, reports, strict=True), start=1)
-        ])  # fmt: skip
+        session.execute(
+            insert(Submission),
+            [
+                {
+                    "id": i,
+                    "uscc": app.uscc,
+                    "year": app.year,
+                    "state": SubmissionState.SUBMITTED.value,
+                }
+                for i, app in enumerate(apps, start=1)
+            ],
+        )
+        session.execute(
+            insert(Version),
+            [
+                {
+                    "submission_id": i,
+                    "number": 1,
+                    "application_json": app.to_json(with_sources=True),
+                    "report_json": report,
+                    "check_state": CheckState.DONE.value,
+                    "original_filename": f"{app.uscc}-{app.year}.docx",
+                }
+                for i, (app, report) in enumerate(zip(apps, reports, strict=True), start=1)
+            ],
+        )
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("SELECT setval('submissions_id_seq', :n)"), {"n": len(apps)})
@@ -164,9 +183,22 @@ def gunicorn(url: str, instance: Path, workers: int, threads: int) -> Iterator[t
     """gunicorn serving create_app() on 127.0.0.1; (base URL, master pid)."""
     port = free_port()
     env = {**os.environ, "INTAKE_DATABASE_URL": url, "INTAKE_INSTANCE_PATH": str(instance)}
-    command = [str(Path(ROOT / ".venv/bin/gunicorn")), "--bind", f"{HOST}:{port}",
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-               "--log-level", "warning", "intake:create_app()"]  # fmt: skip
+    command = [
+        str(Path(ROOT / ".venv/bin/gunicorn")),
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread" if threads > 1 else "sync",
+        "--threads",
+        str(threads),
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+        "intake:create_app()",
+    ]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://{HOST}:{port}"
     try:
@@ -174,7 +206,11 @@ def gunicorn(url: str, instance: Path, workers: int, threads: int) -> Iterator[t
         yield base, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -189,6 +225,21 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer")
+
+
+def drain(base: str, timeout: float = 300) -> None:
+    """Wait until the server has worked off what the clients left queued (login answers fast)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        start = time.monotonic()
+        try:
+            with urllib.request.urlopen(base + "/login", timeout=timeout):
+                pass
+        except OSError:
+            continue
+        if time.monotonic() - start < 0.5:
+            return
+    raise RuntimeError("the server did not become idle")
 
 
 def login(base: str, username: str) -> str:
@@ -212,8 +263,10 @@ def login(base: str, username: str) -> str:
 def multipart(path: Path, target: Path) -> str:
     """Write a multipart body with the file as ``file``; its Content-Type header."""
     boundary = "bench" + secrets.token_hex(8)
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n')  # fmt: skip
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    )
     target.write_bytes(head.encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode())
     return f"multipart/form-data; boundary={boundary}"
 
@@ -221,8 +274,9 @@ def multipart(path: Path, target: Path) -> str:
 def preflight(base: str, scenario: Scenario) -> int:
     """Status and size of one request, so that a redirect to the login page is not measured."""
     data = scenario.body.read_bytes() if scenario.body else None
-    request = urllib.request.Request(base + scenario.path, data=data, method=scenario.method,
-                                     headers=dict(scenario.headers))  # fmt: skip
+    request = urllib.request.Request(
+        base + scenario.path, data=data, method=scenario.method, headers=dict(scenario.headers)
+    )
     opener = urllib.request.build_opener(NoRedirect())
     with opener.open(request, timeout=30) as response:
         status: int = response.status
@@ -239,17 +293,36 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def run_wrk(base: str, scenario: Scenario, clients: int, duration: int, work: Path) -> dict[str, int]:
+def run_wrk(
+    base: str, scenario: Scenario, clients: int, duration: int, work: Path
+) -> dict[str, int]:
     """wrk's summary of one scenario at one number of clients."""
     script = work / "bench.lua"
     script.write_text(f'wrk.method = "{scenario.method}"\n' + LUA, encoding="utf-8")
-    command = ["wrk", "--threads", str(min(2, clients)), "--connections", str(clients),
-               "--duration", f"{duration}s", "--timeout", "5s", "--script", str(script)]  # fmt: skip
+    command = [
+        "wrk",
+        "--threads",
+        str(min(2, clients)),
+        "--connections",
+        str(clients),
+        "--duration",
+        f"{duration}s",
+        "--timeout",
+        "5s",
+        "--script",
+        str(script),
+    ]
     for name, value in scenario.headers:
         command += ["--header", f"{name}: {value}"]
     env = {**os.environ, "BENCH_BODY": str(scenario.body or "")}
-    result = subprocess.run([*command, base + scenario.path], capture_output=True, text=True,
-                            env=env, check=True, timeout=duration + 60)  # fmt: skip
+    result = subprocess.run(
+        [*command, base + scenario.path],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=duration + 60,
+    )
     line = [x for x in result.stdout.splitlines() if x.startswith("{")][-1]
     summary: dict[str, int] = json.loads(line)
     return summary
@@ -276,8 +349,8 @@ def scenarios(base: str, apps: list[Application], token: str, work: Path) -> lis
     api = (("Authorization", f"Bearer {token}"), ("Content-Type", content_type))
     return [
         Scenario("report page", "GET", "/applications/1/v/1", enterprise),
-        Scenario("reviewer queue", "GET", "/review/", province),
         Scenario("API check (.docx)", "POST", "/api/v1/check", api, work / "upload.body"),
+        Scenario("reviewer queue", "GET", "/review/", province),
     ]
 
 
@@ -291,9 +364,17 @@ def row(scenario: Scenario, clients: int, size: int, s: dict[str, int]) -> list[
         target = f"p95 < {TARGET_P95_MS:g} ms: {verdict(p95, TARGET_P95_MS)}"
     else:
         target = "no errors: met" if errors == 0 else f"no errors: missed ({errors})"
-    return [scenario.name, clients, f"{size / 1024:.0f} KiB", s["requests"],
-            f"{s['requests'] / (s['duration_us'] / 1e6):.1f}", ms(s["p50_us"] / 1e6),
-            ms(s["p95_us"] / 1e6), errors, target]  # fmt: skip
+    return [
+        scenario.name,
+        clients,
+        f"{size / 1024:.0f} KiB",
+        s["requests"],
+        f"{s['requests'] / (s['duration_us'] / 1e6):.1f}",
+        ms(s["p50_us"] / 1e6),
+        ms(s["p95_us"] / 1e6),
+        errors,
+        target,
+    ]
 
 
 def main() -> None:
@@ -301,12 +382,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2023)
-    parser.add_argument("--data", type=Path, default=None, help="Generated data (default: bench/out).")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="Generated data (default: bench/out)."
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--duration", type=int, default=10, help="Seconds per scenario.")
     parser.add_argument("--clients", default="20,100")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=1, help="Above 1: gthread workers.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -320,16 +403,20 @@ def main() -> None:
     with database(args.backend, work) as url:
         token = fill(url, directory, apps, province)
         with gunicorn(url, work / "instance", args.workers, args.threads) as (base, master):
-            for scenario in scenarios(base, apps, token, work):
-                size = preflight(base, scenario)
+            plan = scenarios(base, apps, token, work)
+            sizes = [preflight(base, scenario) for scenario in plan]
+            for scenario, size in zip(plan, sizes, strict=True):
                 for clients in (int(c) for c in args.clients.split(",")):
                     summary = run_wrk(base, scenario, clients, args.duration, work)
                     rows.append(row(scenario, clients, size, summary))
+                    drain(base)
             peaks = peak_rss_mb(master)
     print(machine())
-    print(f"## Web under load: gunicorn {args.workers} workers × {args.threads} threads (gthread), "
-          f"{args.backend}, {len(apps)} applications; queue of {province}; "
-          f"wrk {args.duration} s per line\n")  # fmt: skip
+    print(
+        f"## Web under load: gunicorn {args.workers} workers × {args.threads} threads, "
+        f"{args.backend}, {len(apps)} applications; queue of {province}; "
+        f"wrk {args.duration} s per line\n"
+    )
     header = ["page", "clients", "response", "requests", "req/s", "p50", "p95", "errors", "target"]
     print(table(header, rows))
     print(f"\nPeak RSS per worker: {', '.join(f'{p:.0f} MiB' for p in peaks)}")

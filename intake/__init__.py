@@ -43,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["JOB_RUNNER"] = os.environ[PREFIX + "JOB_RUNNER"]
     app.config.update(test_config)
     app.config["INSTANCE_PATH"] = Path(app.instance_path)
+    app.config["SESSION_COOKIE_SECURE"] = _cookie_secure(app.testing, test_config)
     if not app.config.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -53,6 +54,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     register_blueprints(app)
     return app
+
+
+def _cookie_secure(testing: bool, test_config: Mapping[str, Any]) -> bool:
+    """Session cookies travel over HTTPS only, unless under test or INTAKE_COOKIE_SECURE=0
+    (for a plain-HTTP local run such as the demo)."""
+    from intake.config import PREFIX
+
+    if "SESSION_COOKIE_SECURE" in test_config:
+        return bool(test_config["SESSION_COOKIE_SECURE"])
+    raw = os.environ.get(PREFIX + "COOKIE_SECURE", "").strip().lower()
+    if raw:
+        return raw not in ("0", "false", "no", "off")
+    return not testing
 
 
 def _instance_override(test_config: Mapping[str, Any]) -> dict[str, Any]:

@@ -85,7 +85,9 @@ def preload(session: Session, usccs: Iterable[str | None]) -> PreloadedRegistry:
     """The registry and the live claims of these units (all of them for a large batch)."""
     codes = sorted({str(uscc_module.compact(code)) for code in usccs if code})
     scope = codes if len(codes) <= MAX_IN_LIST else None
-    return PreloadedRegistry.from_session(session, scope, PreloadedClaims.from_session(session, scope))
+    return PreloadedRegistry.from_session(
+        session, scope, PreloadedClaims.from_session(session, scope)
+    )
 
 
 def check_batch(
@@ -101,10 +103,13 @@ def check_batch(
     registry = preload(session, (app.uscc for app in applications))
     return [
         check_application(
-            app, registry, file=files[i] if files else None,
+            app,
+            registry,
+            file=files[i] if files else None,
             exclude_submission=exclude[i] if exclude else None,
-            deadline=deadline, low_confidence=low_confidence,
-        )  # fmt: skip
+            deadline=deadline,
+            low_confidence=low_confidence,
+        )
         for i, app in enumerate(applications)
     ]
 
@@ -120,12 +125,14 @@ def form_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def parse_all(paths: Sequence[Path], *, jobs: int = 1, ocr_cache: Path | None = None) -> list[Report]:
+def parse_all(
+    paths: Sequence[Path], *, jobs: int = 1, ocr_cache: Path | None = None
+) -> list[Report]:
     """Each file parsed (in ``jobs`` processes): its application, or its one parser problem."""
     names = [str(path) for path in paths]
     caches = [ocr_cache] * len(paths)
     if jobs <= 1 or len(paths) <= 1:
-        return [parse_report(p, name=n, ocr_cache=c) for p, n, c in zip(paths, names, caches)]
+        return [parse_report(p, name=str(p), ocr_cache=ocr_cache) for p in paths]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(_parse_one, paths, names, caches, chunksize=4))
 
@@ -148,16 +155,21 @@ def check_files(
     readable = [report for report in parsed if report.application is not None]
     checked = iter(
         check_batch(
-            session, [r.application for r in readable if r.application is not None],
-            files=[r.file for r in readable], deadline=deadline, low_confidence=low_confidence,
-        )  # fmt: skip
+            session,
+            [r.application for r in readable if r.application is not None],
+            files=[r.file for r in readable],
+            deadline=deadline,
+            low_confidence=low_confidence,
+        )
     )
     return [next(checked) if report.application is not None else report for report in parsed]
 
 
 @click.command("batch")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--db", metavar="URL", help="SQLAlchemy URL (default: INTAKE_DATABASE_URL, then SQLite).")
+@click.option(
+    "--db", metavar="URL", help="SQLAlchemy URL (default: INTAKE_DATABASE_URL, then SQLite)."
+)
 @click.option("--json", "as_json", is_flag=True, help="One report JSON object per file.")
 @click.option("--jobs", default=1, show_default=True, help="Processes that parse files.")
 def batch(paths: tuple[Path, ...], db: str | None, as_json: bool, jobs: int) -> None:
@@ -171,16 +183,22 @@ def batch(paths: tuple[Path, ...], db: str | None, as_json: bool, jobs: int) -> 
     try:
         with session_factory(engine)() as session:
             reports = check_files(
-                session, files, jobs=jobs, ocr_cache=settings.instance_path / "ocr-cache",
-                deadline=settings.deadline, low_confidence=settings.ocr_low_confidence,
-            )  # fmt: skip
+                session,
+                files,
+                jobs=jobs,
+                ocr_cache=settings.instance_path / "ocr-cache",
+                deadline=settings.deadline,
+                low_confidence=settings.ocr_low_confidence,
+            )
     finally:
         engine.dispose()
     for report in reports:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False) if as_json else _line(report))
     failed = sum(1 for report in reports if not report.ok)
     if not as_json:
-        click.echo(f"共 {len(reports)} 份申请表：{len(reports) - failed} 份无错误，{failed} 份有错误")
+        click.echo(
+            f"共 {len(reports)} 份申请表：{len(reports) - failed} 份无错误，{failed} 份有错误"
+        )
     sys.exit(1 if failed else 0)
 
 
@@ -188,4 +206,5 @@ def _line(report: Report) -> str:
     """One line per file: the verdict and the codes found."""
     mark = "✓" if report.ok else "✗"
     codes = "、".join(problem.code for problem in report.problems) or "未发现问题"
-    return f"{mark} {report.file}：{len(report.errors)} 个错误、{len(report.warnings)} 个提示（{codes}）"
+    counts = f"{len(report.errors)} 个错误、{len(report.warnings)} 个提示"
+    return f"{mark} {report.file}：{counts}（{codes}）"

@@ -53,6 +53,7 @@ ACTIONS = [
     ("verify_project", "核验项目编号"),
     ("download_file", "下载申请文件"),
     ("export", "导出"),
+    ("recall", "强制召回"),
 ]
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfminer.pdftypes import resolve1
+from pdfminer.pdftypes import PDFObjRef
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -34,6 +34,10 @@ Char = dict[str, Any]  # a pdfplumber character object
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 
 MAX_PAGES = 20
+MAX_REFERENCE_CHAIN = 32  # an indirect object resolving through more references is a loop
+MAX_TREE_NODES = 1000  # page-tree nodes walked before the tree is refused
+MSG_MEMORY = "文件处理所需内存超出限制，可能已损坏或过于复杂（如解压后极大的内容）"
+MSG_LOOP = "PDF 文件结构异常（对象引用循环），无法读取，请重新导出后上传"
 MIN_CHARS = 10  # fewer non-blank characters than this: no text layer to speak of
 MIN_CHARS_FOR_SCRIPT_CHECK = 20
 BROKEN_SHARE = 0.10  # share of (cid:N) / private-use / control characters
@@ -212,14 +216,19 @@ def _opened(path: Path) -> Iterator[Any]:
     """The file opened with pdfplumber (and closed); every failure becomes FileUnreadable."""
     _check_header(path)
     try:
-        with pdfplumber.open(path) as pdf:
+        pdf = pdfplumber.open(path)
+        try:
             yield pdf
+        finally:
+            _close(pdf)
     except PdfminerException as exc:
         raise _unreadable(exc.args[0] if exc.args else exc) from exc
     except PSException as exc:
         raise _unreadable(exc) from exc
     except (ParseError, NeedsOcr):
         raise
+    except MemoryError as exc:
+        raise _unreadable(exc) from exc
     except Exception as exc:
         # Outer boundary: pdfminer raises arbitrary built-in errors (KeyError,
         # TypeError, zlib.error, struct.error...) on malformed files; none may
@@ -227,17 +236,58 @@ def _opened(path: Path) -> Iterator[Any]:
         raise FileUnreadable("PDF 文件结构异常，无法读取，请重新导出后上传") from exc
 
 
+def _close(pdf: Any) -> None:
+    """Close the file; pdfplumber's own close() first builds every page (a loop never ends)."""
+    if "_pages" in vars(pdf):
+        pdf.close()
+    else:
+        pdf.stream.close()
+
+
 def _declared_pages(pdf: Any) -> int:
-    """The page count the document declares (0 if none), read without building every page."""
-    tree = resolve1(pdf.doc.catalog.get("Pages"))
-    count = resolve1(tree.get("Count")) if isinstance(tree, dict) else None
+    """The page count the document declares (0 if none), read without building every page.
+
+    The page tree is walked first: pdfminer follows a reference that points at itself
+    forever, so a loop must be refused before any page is built.
+    """
+    _check_page_tree(pdf.doc.catalog.get("Pages"))
+    tree = _resolved(pdf.doc.catalog.get("Pages"))
+    count = _resolved(tree.get("Count")) if isinstance(tree, dict) else None
     return count if isinstance(count, int) else 0
+
+
+def _resolved(value: Any) -> Any:
+    """An indirect object followed to its value; FileUnreadable for a reference loop."""
+    for _ in range(MAX_REFERENCE_CHAIN):
+        if not isinstance(value, PDFObjRef):
+            return value
+        value = value.resolve()
+    raise FileUnreadable(MSG_LOOP)
+
+
+def _check_page_tree(root: Any) -> None:
+    """FileUnreadable when a page-tree node is reached twice (a loop) or the tree is huge."""
+    seen: set[int] = set()
+    stack: list[Any] = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, PDFObjRef):
+            if item.objid in seen:
+                raise FileUnreadable(MSG_LOOP)
+            seen.add(item.objid)
+        if len(seen) > MAX_TREE_NODES:
+            raise FileUnreadable(f"页数过多（超过 {MAX_TREE_NODES} 页），申请表应为 1–3 页")
+        node = _resolved(item)
+        kids = _resolved(node.get("Kids")) if isinstance(node, dict) else None
+        stack.extend(kids if isinstance(kids, list) else [])
 
 
 def _unreadable(cause: object) -> FileUnreadable:
     """The Chinese message for a pdfminer failure."""
     if isinstance(cause, PDFPasswordIncorrect):
         return FileUnreadable("文件已加密（设置了打开密码），请去除密码后重新上传")
+    if isinstance(cause, MemoryError):
+        return FileUnreadable(MSG_MEMORY)
     if isinstance(cause, PDFEncryptionError):
         return FileUnreadable("文件使用了无法识别的加密方式，请去除加密后重新上传")
     return FileUnreadable("PDF 文件已损坏或不完整（可能上传中断），无法读取，请重新导出后上传")

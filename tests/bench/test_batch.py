@@ -56,9 +56,7 @@ def count_statements(engine: Engine, apps: list[Application]) -> int:
     return len(seen)
 
 
-def test_batch_reports_equal_one_at_a_time_with_live_claims(
-    loaded: Engine, national: Path
-) -> None:
+def test_batch_reports_equal_one_at_a_time_with_live_claims(loaded: Engine, national: Path) -> None:
     apps = read_applications(national)
     # Every application handed in twice: each copy's claims count against the other.
     ids = store_submissions(loaded, apps + apps)
@@ -66,7 +64,7 @@ def test_batch_reports_equal_one_at_a_time_with_live_claims(
         batch_reports = [r.to_json() for r in check_batch(session, apps, exclude=ids[: len(apps)])]
         single = [one_at_a_time(session, a, i) for a, i in zip(apps, ids, strict=False)]
     assert batch_reports == single
-    codes = {p["code"] for r in batch_reports for p in r["problems"]}  # type: ignore[attr-defined]
+    codes = {p["code"] for r in batch_reports for p in r["problems"]}
     assert "PENDING_INSUFFICIENT" in codes
 
 

@@ -65,7 +65,9 @@ def _write_zip(path: Path, entries: dict[str, bytes]) -> Path:
 
 def _zeros_entry(zf: zipfile.ZipFile, name: str, megabytes: int) -> None:
     """A deflated entry of ``megabytes`` MB of zeros, streamed (never held in memory)."""
-    with zf.open(zipfile.ZipInfo(name), "w", force_zip64=True) as out:
+    info = zipfile.ZipInfo(name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with zf.open(info, "w", force_zip64=True) as out:
         for _ in range(megabytes):
             out.write(ZERO_CHUNK)
 

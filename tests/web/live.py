@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,9 @@ from intake import create_app
 from intake.demo import load_demo
 
 CHROMIUM = Path(os.environ.get("INTAKE_CHROMIUM", "/usr/bin/chromium"))
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Screenshots go to INTAKE_SCREENSHOTS (``docs`` to refresh the README's pictures),
+# otherwise to a temporary folder, so that a test run leaves the work tree as it was.
+DOCS = Path(os.environ.get("INTAKE_SCREENSHOTS") or tempfile.mkdtemp(prefix="intake-shots-"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 

@@ -17,6 +17,7 @@ from intake.review import notify, operations
 from intake.review.diff import diff_applications, diff_problems
 from intake.review.export import BEIJING
 from intake.review.models import CheckState, Submission, Version
+from intake.verify.catalogue import label
 from intake.web import reporting
 from intake.web.database import db, storage
 from intake.web.enterprise import bp
@@ -40,6 +41,9 @@ def when(moment: dt.datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(BEIJING).strftime(pattern)
+
+
+bp.add_app_template_global(label, "field_label")
 
 
 @bp.app_template_global()

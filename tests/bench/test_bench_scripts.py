@@ -1,0 +1,121 @@
+"""Each benchmark script runs at a tiny scale and prints its table (figures are not asserted)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from stdnum.cn import uscc as uscc_module
+
+from bench.generate import PROVINCES, generate, read_applications
+from tests.conftest import PG_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> str:
+    """Run ``python -m bench.<script> ARGS`` from the repository root; its standard output."""
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_generated_registry_is_valid_and_national(tmp_path: Path) -> None:
+    out = generate(tmp_path, scale=0.02, seed=1, forms=False)
+    entities = rows(out / "entities.csv")
+    assert all(uscc_module.is_valid(e["uscc"]) for e in entities)
+    assert len({e["uscc"] for e in entities}) == len(entities)
+    assert {e["province"] for e in entities} == {name for name, _, _ in PROVINCES}
+    assert len(PROVINCES) == 32
+    bingtuan = [e["uscc"] for e in entities if e["province"] == "新疆生产建设兵团"]
+    assert bingtuan
+    assert all(code[2:6] == "6590" for code in bingtuan)
+    assert len(rows(out / "allocations.csv")) == 2 * len(entities)
+    assert {lot["status"] for lot in rows(out / "pending_ccer.csv")} == {
+        "待抵销",
+        "已抵销",
+        "已召回",
+    }
+    assert len(read_applications(out)) == 2 * len(entities)
+
+
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    first = generate(tmp_path / "a", scale=0.01, seed=5, forms=False)
+    second = generate(tmp_path / "b", scale=0.01, seed=5, forms=False)
+    for name in ("entities.csv", "pending_ccer.csv", "applications.jsonl"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_batch_script_prints_constant_statements(tmp_path: Path) -> None:
+    backends = "sqlite" if os.environ.get("INTAKE_TEST_SKIP_PG") == "1" else "sqlite,postgresql"
+    out = run(
+        "bench.batch",
+        "--scale",
+        "0.01",
+        "--data",
+        str(tmp_path),
+        "--backends",
+        backends,
+        "--pg",
+        PG_URL,
+    )
+    batch_lines = [line for line in out.splitlines() if "batch check," in line]
+    assert len(batch_lines) == 2 * len(backends.split(","))
+    assert all(line.split("|")[3].strip() == "5" for line in batch_lines)
+
+
+@pytest.mark.slow
+def test_parse_script_prints_its_table(tmp_path: Path) -> None:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice renders the PDF forms")
+    out = run(
+        "bench.parse",
+        "--scale",
+        "0.01",
+        "--data",
+        str(tmp_path),
+        "--repeat",
+        "1",
+        "--ocr-files",
+        "0",
+    )
+    assert "| docx " in out
+    assert "| pdf " in out
+    assert "python-docx Document()" in out
+
+
+@pytest.mark.slow
+def test_web_script_prints_its_table(tmp_path: Path) -> None:
+    if shutil.which("wrk") is None or not (Path(sys.executable).parent / "gunicorn").exists():
+        pytest.skip("needs wrk (Debian) and gunicorn (in the virtualenv)")
+    out = run(
+        "bench.web",
+        "--scale",
+        "0.01",
+        "--data",
+        str(tmp_path),
+        "--duration",
+        "1",
+        "--clients",
+        "2",
+        "--workers",
+        "1",
+        "--threads",
+        "2",
+    )
+    for page in ("report page", "reviewer queue", "API check (.docx)"):
+        line = next(line for line in out.splitlines() if line.startswith(f"| {page}"))
+        assert line.split("|")[8].strip() == "0"  # errors
+    assert "Peak RSS per worker" in out
