@@ -183,6 +183,7 @@ def gunicorn(url: str, instance: Path, workers: int, threads: int) -> Iterator[t
     """gunicorn serving create_app() on 127.0.0.1; (base URL, master pid)."""
     port = free_port()
     env = {**os.environ, "INTAKE_DATABASE_URL": url, "INTAKE_INSTANCE_PATH": str(instance)}
+    env["INTAKE_COOKIE_SECURE"] = "0"  # plain HTTP on 127.0.0.1: no TLS in front of gunicorn
     command = [
         str(Path(ROOT / ".venv/bin/gunicorn")),
         "--bind",

@@ -7,12 +7,13 @@ and a single ``intake check`` start quickly.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
@@ -20,8 +21,6 @@ from intake.config import Settings, load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from intake.application import Report
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -54,26 +53,54 @@ def _fail(message: str, status: int = EXIT_FAILED) -> None:
 
 
 db_option = click.option(
-    "--db", metavar="URL", help="SQLAlchemy URL (default: INTAKE_DATABASE_URL, then SQLite)."
+    "--db",
+    metavar="URL",
+    help="数据库地址（SQLAlchemy URL；默认取 INTAKE_DATABASE_URL，再默认 SQLite）",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+json_option = click.option("--json", "as_json", is_flag=True, help="输出 JSON，每个文件一行")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose heavier sub-commands are imported only when they are run."""
+
+    lazy: ClassVar[dict[str, str]] = {
+        "batch": "intake.batch:batch",
+        "user": "intake.web.cli_users:user",
+        "backup": "intake.backup:backup",
+        "restore": "intake.backup:restore",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, the lazy ones included."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module on first use."""
+        if cmd_name in self.lazy:
+            module, attribute = self.lazy[cmd_name].split(":")
+            try:
+                command: click.Command = getattr(importlib.import_module(module), attribute)
+            except (ImportError, AttributeError):
+                return None
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Intake and checking of CCER offset applications (2021/2022)."""
+    """CCER 抵销配额清缴申请表（2021、2022 年度）的读取与核对。"""
 
 
 @main.group()
 def registry() -> None:
-    """The registry data the checks compare against."""
+    """登记数据：核对所依据的重点排放单位、配额、待抵销 CCER 和项目目录。"""
 
 
 @registry.command("load")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @db_option
 def registry_load(directory: Path, db: str | None) -> None:
-    """Load entities.csv, allocations.csv, pending_ccer.csv and projects.csv from DIRECTORY."""
+    """从 DIRECTORY 导入 entities.csv、allocations.csv、pending_ccer.csv、projects.csv。"""
     from intake.registry.loader import RegistryLoadError, load_registry
 
     settings = _settings(db)
@@ -96,10 +123,11 @@ def registry_load(directory: Path, db: str | None) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @json_option
-@click.option("--sources", is_flag=True, help="With --json: add where each value was read.")
+@click.option("--sources", is_flag=True, help="与 --json 合用：附上每个值的读取位置")
 def parse(files: tuple[Path, ...], as_json: bool, sources: bool) -> None:
-    """Extract the application from each FILE (.docx, .doc, .pdf, .png, .jpg)."""
+    """读取申请表文件（.docx、.doc、.pdf、.png、.jpg）中填写的内容。"""
     from intake.checking import parse_report
+    from intake.console import print_parsed
 
     settings = load_settings()
     status = EXIT_OK
@@ -120,7 +148,7 @@ def parse(files: tuple[Path, ...], as_json: bool, sources: bool) -> None:
             )
             click.echo(json.dumps(out, ensure_ascii=False))
         else:
-            _print_parsed(report)
+            print_parsed(report)
     sys.exit(status)
 
 
@@ -129,8 +157,9 @@ def parse(files: tuple[Path, ...], as_json: bool, sources: bool) -> None:
 @db_option
 @json_option
 def check(files: tuple[Path, ...], db: str | None, as_json: bool) -> None:
-    """Parse each FILE and verify it against the registry."""
+    """读取申请表并与登记数据核对，一次列出全部问题。"""
     from intake.checking import check_file
+    from intake.console import print_report
     from intake.registry.lookup import SqlRegistry
 
     settings = _settings(db)
@@ -152,7 +181,7 @@ def check(files: tuple[Path, ...], db: str | None, as_json: bool) -> None:
             if as_json:
                 click.echo(json.dumps(report.to_json(), ensure_ascii=False))
             else:
-                _print_report(report)
+                print_report(report)
     sys.exit(status)
 
 
@@ -177,7 +206,7 @@ def _require_registry(session: Session) -> None:
 @db_option
 @json_option
 def recall(as_of: dt.datetime, db: str | None, as_json: bool) -> None:
-    """The forced recall (第六步): pending lots left after the recall date are recalled."""
+    """强制召回（第六步）：召回日后仍处于待抵销状态的 CCER 全部召回。"""
     from intake.review.audit import Actor
     from intake.review.recall import run_recall
 
@@ -224,9 +253,9 @@ def _os_user() -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-@click.option("--demo", is_flag=True, help="Load the demo registry and demo users first.")
+@click.option("--demo", is_flag=True, help="先导入演示登记数据和演示用户")
 def serve(host: str, port: int, threads: int, demo: bool) -> None:
-    """Run the web application (waitress, a production WSGI server)."""
+    """启动网页服务（waitress）。"""
     from waitress import serve as waitress_serve
 
     from intake import create_app
@@ -243,80 +272,12 @@ def serve(host: str, port: int, threads: int, demo: bool) -> None:
 
 @main.command()
 def rules() -> None:
-    """List the problem codes: code, severity, message."""
+    """列出全部问题代码：代码、级别、说明。"""
     from intake.verify import rules_table
 
     for code, severity, title, message in rules_table():
         click.echo(f"{code:<24} {severity:<8} {title}：{message}")
 
-
-def _print_parsed(report: Report) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    if report.application is None:
-        for problem in report.problems:
-            console.print(f"[red]{report.file}：{problem.message}（{problem.code}）[/red]")
-        return
-    table = Table(title=str(report.file), show_lines=False)
-    table.add_column("栏目")
-    table.add_column("填写内容")
-    table.add_column("读取位置", style="dim")
-    data = report.application.to_json()
-    sources = report.application.sources
-    for key, value in _flat(data):
-        source = sources.get(key)
-        table.add_row(key, "" if value is None else str(value), source.where if source else "")
-    console.print(table)
-
-
-def _flat(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            yield from _flat(value, path + ".")
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from _flat(item, f"{path}[{i}].")
-        else:
-            yield path, value
-
-
-def _print_report(report: Report) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    from intake.verify.catalogue import label
-
-    console = Console(highlight=False)
-    if not report.problems:
-        console.print(f"[green]✓ {escape(str(report.file))}：未发现问题[/green]")
-        return
-    console.print(f"[bold]{escape(str(report.file))}[/bold]")
-    for problem in report.problems:
-        mark = "[red]✗ 错误[/red]" if problem.severity == "error" else "[yellow]! 提示[/yellow]"
-        console.print(
-            f"  {mark} [bold]{escape(label(problem.field))}[/bold]：{escape(problem.message)}"
-            f" [dim]{problem.code}[/dim]"
-        )
-        details = [
-            f"应为：{problem.expected}" if problem.expected else "",
-            f"填写：{problem.actual}" if problem.actual else "",
-        ]
-        if any(details):
-            console.print("         " + escape("；".join(d for d in details if d)), style="dim")
-    verdict = "须修改后重新提交" if not report.ok else "可以提交"
-    console.print(f"  共 {len(report.errors)} 个错误、{len(report.warnings)} 个提示：{verdict}")
-
-
-def _attach_user_commands() -> None:
-    from intake.web.cli_users import user
-
-    main.add_command(user)
-
-
-_attach_user_commands()
 
 if __name__ == "__main__":
     main()

@@ -166,7 +166,9 @@ def test_session_cookie_is_httponly_samesite_and_secure_outside_tests(
         assert "SameSite=Lax" in cookie
         assert "Secure" in cookie
         monkeypatch.setenv("INTAKE_COOKIE_SECURE", "0")
-        assert create_app(production).config["SESSION_COOKIE_SECURE"] is False
+        local = create_app(production)
+        local.extensions["intake.engine"].dispose()
+        assert local.config["SESSION_COOKIE_SECURE"] is False
     finally:
         app.extensions["intake.engine"].dispose()
 
