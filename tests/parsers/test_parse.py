@@ -128,3 +128,22 @@ def test_pdf_with_a_typed_page_and_a_scanned_page(tmp_path: Path) -> None:
     assert read.source_kind == "scan"
     assert read.stamp_present is True
     assert read.to_json() == {**parse(digital).to_json(), "stamp_present": True}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sample", ["v01.docx", "v04.docx"])
+def test_same_application_from_docx_pdf_scan_and_photo(sample: str, tmp_path: Path) -> None:
+    """One form as typed, exported, printed-stamped-scanned at 200 dpi, and photographed askew."""
+    from tests.parsers import scan_variants
+
+    source = tmp_path / sample
+    shutil.copy(DATA / "docx" / sample, source)
+    pdf = convert_with_libreoffice(source, "pdf", tmp_path)
+    scan = scan_variants.scan_of(pdf, tmp_path / "scan.pdf", angle=1.2)
+    photo = scan_variants.photo_of(pdf, tmp_path / "photo.jpg")
+    typed = parse(source).to_json()
+    assert parse(pdf).to_json() == typed
+    for image_file in (scan, photo):
+        read = parse(image_file)
+        assert read.stamp_present is True
+        assert read.to_json() == {**typed, "stamp_present": True}
