@@ -66,8 +66,8 @@ class LazyGroup(click.Group):
     lazy: ClassVar[dict[str, str]] = {
         "batch": "intake.batch:batch",
         "user": "intake.web.cli_users:user",
-        "backup": "intake.backup:backup",
-        "restore": "intake.backup:restore",
+        "backup": "intake.backup:backup_command",
+        "restore": "intake.backup:restore_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -260,7 +260,8 @@ def serve(host: str, port: int, threads: int, demo: bool) -> None:
 
     from intake import create_app
 
-    app = create_app()
+    # The demo is served over plain http on this machine: a Secure cookie would never come back.
+    app = create_app({"SESSION_COOKIE_SECURE": False} if demo else None)
     if demo:
         from intake.demo import load_demo
 

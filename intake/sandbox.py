@@ -92,9 +92,7 @@ def _run(command: list[str], limits: Limits, path: Path) -> dict[str, Any] | str
     return _outcome(process.returncode, out, err, limits, path)
 
 
-def _outcome(
-    code: int, out: bytes, err: bytes, limits: Limits, path: Path
-) -> dict[str, Any] | str:
+def _outcome(code: int, out: bytes, err: bytes, limits: Limits, path: Path) -> dict[str, Any] | str:
     """Turn the child's exit status and output into a report JSON or a message."""
     tail = err[-STDERR_TAIL:].decode("utf-8", "replace")
     if code == 0:

@@ -203,6 +203,10 @@ class _Reader:
             self._set(pair)
 
     def _set(self, pair: _Pair) -> None:
+        if pair.label.field in ("cancel_quantity_t", "project_number"):
+            # A CCER label in a row of other labels: a row of its own, not an attribute.
+            self._read_ccer_row([pair])
+            return
         self.labels_seen.add(pair.label.field)
         if pair.label.field == "due_allowance_t":
             year = re.match(r"(\d{4})年", label_key(pair.label_text))

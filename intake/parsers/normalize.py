@@ -159,7 +159,8 @@ def parse_date(text: str | None) -> dt.date | str | None:
 
 
 def _int_or_chinese(text: str) -> int | None:
-    return int(text) if text.isdigit() else chinese_number(text)
+    # isdecimal, not isdigit: superscript and subscript digits (², ₂) are digits int() refuses.
+    return int(text) if text.isdecimal() else chinese_number(text)
 
 
 def parse_year(text: str | None) -> int | str | None:

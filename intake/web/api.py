@@ -21,6 +21,7 @@ from intake.application import Application
 from intake.checking import check_application, parse_report
 from intake.review import operations
 from intake.review.models import CheckState, Submission, Version
+from intake.sandbox import Limits
 from intake.web.database import db, settings, storage
 from intake.web.enterprise.access import registry
 from intake.web.jobs import runner
@@ -73,7 +74,11 @@ def check() -> Response:
     with tempfile.TemporaryDirectory(prefix="intake-api-") as work:
         path = Path(work) / "upload"
         upload.save(path)
-        report = parse_report(path, name=upload.filename or "upload")
+        report = parse_report(
+            path,
+            name=upload.filename or "upload",
+            limits=Limits(config.parse_timeout_s, config.parse_memory_mb),
+        )
     if report.application is not None:
         report = check_application(
             report.application, registry(), file=report.file, deadline=config.deadline,

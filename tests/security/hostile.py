@@ -42,9 +42,11 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0" encoding="UTF-8"?>
 <w:body><w:p><w:r><w:t>&xxe;</w:t></w:r></w:p></w:body></w:document>"""
 
 # The same DOCTYPE, declared in UTF-16 so that a byte-level prolog check cannot see it.
-EXTERNAL_ENTITY_UTF16 = EXTERNAL_ENTITY.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode(
-    "ascii"
-).encode("utf-16")
+EXTERNAL_ENTITY_UTF16 = (
+    EXTERNAL_ENTITY.replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+    .decode("ascii")
+    .encode("utf-16")
+)
 
 PARAMETER_ENTITY = b"""<?xml version="1.0"?>
 <!DOCTYPE r [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/evil.dtd"> %remote;]>

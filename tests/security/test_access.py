@@ -9,6 +9,7 @@ nothing changes.
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from collections.abc import Iterator
@@ -61,7 +62,9 @@ def world(app: Flask, db_session: Session) -> dict[str, Any]:
     assert found is not None
     submission_id = int(found.group(1))
     client.post(f"/registrations/applications/{submission_id}/submit", data={})
-    create_user(db_session, USERNAMES["province-y"], DEMO_PASSWORD, Role.PROVINCE, province="山西省")
+    create_user(
+        db_session, USERNAMES["province-y"], DEMO_PASSWORD, Role.PROVINCE, province="山西省"
+    )
     tokens = {}
     for role, name in USERNAMES.items():
         user = find_user(db_session, name)
@@ -69,7 +72,8 @@ def world(app: Flask, db_session: Session) -> dict[str, Any]:
         tokens[role] = issue_token(user)
     db_session.commit()
     submission = db_session.get(Submission, submission_id)
-    assert submission is not None and submission.state == "submitted"
+    assert submission is not None
+    assert submission.state == "submitted"
     return {"submission_id": submission_id, "tokens": tokens}
 
 
@@ -89,7 +93,7 @@ def _urls(rule: Rule, submission_id: int) -> list[str]:
         values |= {k: "1" for k in ("number", "number_", "note_id", "notice_id") if k in values}
         if "project_number" in values:
             values["project_number"] = "CCER-0001"
-        urls.append(re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values[m.group(1)], rule.rule))
+        urls.append(re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m, v=values: v[m.group(1)], rule.rule))
     return urls
 
 
@@ -102,7 +106,13 @@ def _state(session: Session, submission_id: int) -> tuple[Any, ...]:
 
 
 def _text(data: bytes) -> str:
-    """A response body as text; an .xlsx or .docx is searched inside its XML parts."""
+    """A response body as text; an .xlsx or .docx is searched inside its XML parts, JSON
+    with its escapes undone."""
+    if data[:1] in (b"{", b"["):
+        try:
+            return json.dumps(json.loads(data), ensure_ascii=False)
+        except ValueError:
+            pass
     if data.startswith(b"PK"):
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             data = b"".join(zf.read(name) for name in zf.namelist())
@@ -155,7 +165,8 @@ def test_api_lists_only_the_callers_entity(app: Flask, world: dict[str, Any]) ->
         for marker in A_MARKERS:
             assert marker not in response.text
     own = client.get(
-        "/api/v1/applications", headers={"Authorization": f"Bearer {world['tokens']['enterprise-a']}"}
+        "/api/v1/applications",
+        headers={"Authorization": f"Bearer {world['tokens']['enterprise-a']}"},
     )
     assert str(world["submission_id"]) in own.text
 
@@ -180,3 +191,33 @@ def test_audit_log_records_no_foreign_access_as_success(
     for url in (f"/review/{sid}/approve", f"/review/{sid}/reject", f"/review/{sid}/notes"):
         assert intruder.post(url, data={"comment": "x", "text": "x"}).status_code == 404
     assert db_session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_owner_does_see_the_markers(app: Flask, world: dict[str, Any]) -> None:
+    owner = app.test_client()
+    login(owner)
+    page = owner.get(f"/applications/{world['submission_id']}/v/1").text
+    assert all(marker in page for marker in A_MARKERS[:3])
+
+
+def test_report_on_a_foreign_uscc_says_only_that_it_does_not_match(
+    app: Flask, world: dict[str, Any]
+) -> None:
+    from intake.checking import parse_report
+
+    application = parse_report(samples_forms() / "v01.docx").application
+    assert application is not None
+    application.entity_name = "某某有限公司"
+    application.ccer_account_id = "C0000000001"
+    application.ets_account_id = "000000000001"
+    application.due_allowance_t = application.due_allowance_t and application.due_allowance_t + 7
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world['tokens']['enterprise-b']}"}
+    for uscc in ("91659001MAL8YR44XK", "91110000100000000X"):  # A's, and a valid unknown one
+        application.uscc = uscc
+        response = client.post("/api/v1/applications", json=application.to_json(), headers=headers)
+        assert response.status_code == 201, response.text
+        text = json.dumps(response.get_json(), ensure_ascii=False)
+        assert "ENTITY" in text or "MISMATCH" in text or "UNKNOWN" in text, text
+        for secret in ("华能双河", "C8122225684", "752068687273", "950402"):
+            assert secret not in text, (uscc, secret)

@@ -56,7 +56,9 @@ def test_zip_bomb_messages_name_the_cause(hostile_dir: Path) -> None:
     for make in (hostile.docx_many_entries, hostile.docx_huge_entry, hostile.docx_lying_size):
         message = assert_clear_refusal(parse_report(make(hostile_dir)).to_json())
         assert "疑似恶意压缩文件" in message
-    message = assert_clear_refusal(parse_report(hostile.docx_external_entity(hostile_dir)).to_json())
+    message = assert_clear_refusal(
+        parse_report(hostile.docx_external_entity(hostile_dir)).to_json()
+    )
     assert "DTD/实体" in message
 
 
@@ -75,9 +77,7 @@ def upload(client: FlaskClient, data: bytes, filename: str, url: str = "/upload"
     """Upload bytes as a file; the report URL. The body is built in memory: the test
     client would spool a large one to a temporary file that it never closes."""
     boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename)})
-    response = client.post(
-        url, data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+    response = client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 302, response.text
     return str(response.headers["Location"])
 

@@ -57,8 +57,16 @@ def test_deflate_bomb_hits_the_memory_limit(deflate_bomb: Path) -> None:
         (-signal.SIGKILL, b"", "文件处理超时（超过 120 秒），可能已损坏或过于复杂"),
         (-signal.SIGXCPU, b"", "文件处理超时（超过 120 秒），可能已损坏或过于复杂"),
         (EXIT_MEMORY, b"", "文件处理所需内存超出限制（2048 MB），可能已损坏或过于复杂"),
-        (1, b"Traceback...\nMemoryError\n", "文件处理所需内存超出限制（2048 MB），可能已损坏或过于复杂"),
-        (-signal.SIGABRT, b"terminate called after std::bad_alloc", "文件处理所需内存超出限制（2048 MB），可能已损坏或过于复杂"),
+        (
+            1,
+            b"Traceback...\nMemoryError\n",
+            "文件处理所需内存超出限制（2048 MB），可能已损坏或过于复杂",
+        ),
+        (
+            -signal.SIGABRT,
+            b"terminate called after std::bad_alloc",
+            "文件处理所需内存超出限制（2048 MB），可能已损坏或过于复杂",
+        ),
         (-signal.SIGXFSZ, b"", MSG_OUTPUT),
         (-signal.SIGSEGV, b"", MSG_CRASH),
         (1, b"Traceback (most recent call last):\nKeyError: 'x'", MSG_CRASH),

@@ -40,7 +40,9 @@ def server(app: Flask) -> Iterator[BaseWSGIServer]:
     httpd.server_close()
 
 
-def _raw_post(httpd: BaseWSGIServer, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+def _raw_post(
+    httpd: BaseWSGIServer, path: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", httpd.server_port, timeout=30)
     try:
         connection.request("POST", path, body=body, headers=headers)
@@ -57,9 +59,11 @@ def _raw_post(httpd: BaseWSGIServer, path: str, body: bytes, headers: dict[str, 
 def test_oversized_upload_gets_a_chinese_413_page_not_a_reset(
     server: BaseWSGIServer, path: str
 ) -> None:
-    body = b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n"
+    body = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n'
     body += bytes(21 * 1024 * 1024) + b"\r\n--b--\r\n"
-    status, text = _raw_post(server, path, body, {"Content-Type": "multipart/form-data; boundary=b"})
+    status, text = _raw_post(
+        server, path, body, {"Content-Type": "multipart/form-data; boundary=b"}
+    )
     assert status == 413
     assert "20 MB" in text
     assert "文件过大" in text or "超过大小限制" in text
@@ -91,7 +95,8 @@ def test_upload_names_are_never_paths_and_are_shown_escaped(
     for name in HOSTILE_NAMES:
         url = upload(client, data, name)
         version = db_session.scalars(select(Version).order_by(Version.id.desc())).first()
-        assert version is not None and version.file_sha256 is not None
+        assert version is not None
+        assert version.file_sha256 is not None
         stored = storage(app).path(version.file_sha256)
         assert stored.read_bytes() == data
         assert stored.resolve().is_relative_to(Path(app.instance_path).resolve() / "uploads")
@@ -112,7 +117,7 @@ def test_newline_in_a_file_name_breaks_no_header(client: FlaskClient, db_session
     data = (samples_forms() / "v01.docx").read_bytes()
     login(client)
     raw = (
-        b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\r\nX-Evil: 1.docx\""
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a\r\nX-Evil: 1.docx"'
         b"\r\n\r\n" + data + b"\r\n--b--\r\n"
     )
     response = client.post("/upload", data=raw, content_type="multipart/form-data; boundary=b")
@@ -195,7 +200,8 @@ def test_every_post_form_refuses_a_request_without_csrf_token(csrf_app: Flask) -
     page = client.get("/login").text
     token = csrf_token(page)
     response = client.post(
-        "/login", data={"username": "demo-enterprise", "password": "demo-password", "csrf_token": token}
+        "/login",
+        data={"username": "demo-enterprise", "password": "demo-password", "csrf_token": token},
     )
     assert response.status_code == 302
     posts = [
@@ -218,14 +224,20 @@ def test_api_is_exempt_from_csrf_but_needs_a_token(csrf_app: Flask) -> None:
 
 def test_login_is_throttled_per_username_and_address(client: FlaskClient, app: Flask) -> None:
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        response = client.post("/login", data={"username": "demo-enterprise", "password": "wrong-one"})
+        response = client.post(
+            "/login", data={"username": "demo-enterprise", "password": "wrong-one"}
+        )
         assert response.status_code == 200
-    blocked = client.post("/login", data={"username": "demo-enterprise", "password": "demo-password"})
+    blocked = client.post(
+        "/login", data={"username": "demo-enterprise", "password": "demo-password"}
+    )
     assert blocked.status_code == 429
     assert "登录失败次数过多，请 15 分钟后再试" in blocked.text
     assert blocked.headers["Retry-After"] == "900"
     # Another username from the same address is not affected.
-    other = client.post("/login", data={"username": "demo-enterprise-2", "password": "demo-password"})
+    other = client.post(
+        "/login", data={"username": "demo-enterprise-2", "password": "demo-password"}
+    )
     assert other.status_code == 302
 
 
