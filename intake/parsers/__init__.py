@@ -5,46 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from intake.application import Application
+from intake.parsers.filetype import describe, kind_of, read_head
 from intake.parsers.layout import read_form
 from intake.parsers.text import FileUnreadable, FormNotRecognized, FormText, ParseError
 
 __all__ = ["FileUnreadable", "FormNotRecognized", "ParseError", "parse", "read_text", "sniff"]
 
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "pdf"),
-    (b"PK\x03\x04", "zip"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
-    (b"{\\rtf", "rtf"),
-    (b"\xff\xd8\xff", "image"),
-    (b"\x89PNG\r\n\x1a\n", "image"),
-    (b"II*\x00", "image"),
-    (b"MM\x00*", "image"),
-    (b"BM", "image"),
-    (b"GIF8", "image"),
-)
-
 
 def sniff(path: Path) -> str:
     """The file's type from its first bytes: pdf, zip, ole, rtf, image; FileUnreadable otherwise."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(1024)
-    except OSError as exc:
-        raise FileUnreadable(f"无法打开文件：{exc.strerror or exc}") from exc
-    if not head:
+    head = read_head(path)
+    kind = kind_of(head)
+    if kind == "empty":
         raise FileUnreadable("文件为空（0 字节）")
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image"
-    for magic, kind in _MAGIC:
-        if head.startswith(magic):
-            return kind
-    # A PDF may have junk before its header (allowed in the first 1024 bytes).
-    if b"%PDF-" in head:
-        return "pdf"
-    lowered = head.lstrip().lower()
-    if lowered.startswith((b"<!doctype html", b"<html")):
-        raise FileUnreadable("文件是网页（HTML），不是 Word、PDF 或图片，请上传申请表文件本身")
-    raise FileUnreadable("不支持的文件类型：请上传 .docx、.doc、.pdf、.jpg 或 .png 格式的申请表")
+    if kind == "other":
+        raise FileUnreadable(
+            f"不支持的文件类型：内容看起来是{describe(head)}。"
+            "请上传 .docx、.doc、.pdf、.jpg 或 .png 格式的申请表"
+        )
+    return kind
 
 
 def read_text(path: Path, *, ocr_cache: Path | None = None) -> FormText:

@@ -22,11 +22,8 @@ from typing import IO, Literal
 import olefile
 from lxml import etree
 
+from intake.parsers.filetype import HEAD_BYTES, kind_of
 from intake.parsers.text import FileUnreadable
-
-OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
-RTF_SIGNATURE = b"{\\rtf"
 
 MSG_EMPTY = "文件为空（0 字节）"
 MSG_CORRUPT = "文件已损坏或不完整，无法作为 Word 文档打开"
@@ -42,7 +39,7 @@ DOCTYPE_IN_PROLOG = re.compile(
 OFFICE_DOCUMENT_REL = "/officeDocument"
 CHUNK = 1 << 16
 
-Kind = Literal["empty", "zip", "ole", "rtf", "other"]
+Kind = Literal["empty", "zip", "ole", "rtf", "other"]  # what the Word readers tell apart
 
 
 @dataclass(frozen=True)
@@ -58,18 +55,10 @@ DEFAULT_LIMITS = Limits()
 
 
 def sniff(path: Path) -> Kind:
-    """What the file's first bytes say it is, whatever its name."""
+    """What the file's first bytes say it is, whatever its name (OSError if unreadable)."""
     with path.open("rb") as fh:
-        head = fh.read(8)
-    if not head:
-        return "empty"
-    if head.startswith(ZIP_SIGNATURES):
-        return "zip"
-    if head == OLE_SIGNATURE:
-        return "ole"
-    if head.startswith(RTF_SIGNATURE):
-        return "rtf"
-    return "other"
+        kind = kind_of(fh.read(HEAD_BYTES))
+    return kind if kind in ("empty", "zip", "ole", "rtf") else "other"
 
 
 def ole_streams(path: Path) -> set[str]:

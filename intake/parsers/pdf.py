@@ -28,6 +28,7 @@ from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from intake.application import Source
+from intake.parsers.filetype import describe, kind_of, read_head
 from intake.parsers.text import Cell, FileUnreadable, FormText, NeedsOcr, ParseError
 
 Char = dict[str, Any]  # a pdfplumber character object
@@ -157,50 +158,16 @@ def is_broken_glyph(text: str) -> bool:
 # ---------------------------------------------------------------- errors
 
 
-_SIGNATURES: list[tuple[bytes, str]] = [
-    (b"\x89PNG", "PNG 图片"),
-    (b"\xff\xd8\xff", "JPEG 图片"),
-    (b"GIF8", "GIF 图片"),
-    (b"II*\x00", "TIFF 图片"),
-    (b"MM\x00*", "TIFF 图片"),
-    (b"BM", "BMP 图片"),
-    (b"PK\x03\x04", "ZIP 压缩包或 Word（.docx）文档"),
-    (b"\xd0\xcf\x11\xe0", "旧版 Office 文档（如 .doc、.xls）"),
-    (b"{\\rtf", "RTF 文档"),
-]
-
-
 def _check_header(path: Path) -> None:
     """FileUnreadable for a missing, empty or non-PDF file."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1024)
-    except OSError as exc:
-        raise FileUnreadable("无法打开文件，请重新上传") from exc
+    head = read_head(path)
     if not head:
         raise FileUnreadable("文件为空（0 字节），请重新上传")
-    if b"%PDF" not in head:
+    if kind_of(head) != "pdf":
         raise FileUnreadable(
-            f"文件不是 PDF：内容看起来是{_describe(head)}，"
+            f"文件不是 PDF：内容看起来是{describe(head)}，"
             "可能只是把扩展名改成了 .pdf，请上传原始文件"
         )
-
-
-def _describe(head: bytes) -> str:
-    """What a non-PDF file's first bytes look like, in Chinese."""
-    for magic, name in _SIGNATURES:
-        if head.startswith(magic):
-            return name
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<meta")):
-        return "网页（HTML），可能是下载时保存了网页"
-    if text.startswith(b"<?xml") or text.startswith(b"<"):
-        return "XML 或网页文本"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "无法识别的二进制数据"
-    return "纯文本"
 
 
 def _check_page_count(count: int) -> None:
