@@ -32,6 +32,7 @@ from intake.checking import check_application
 from intake.db import make_engine, upgrade
 from intake.registry.loader import load_registry
 from intake.registry.lookup import SqlRegistry
+from intake.review import operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -120,6 +121,8 @@ def store_submissions(engine: Engine, apps: list[Application]) -> list[int]:
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("SELECT setval('submissions_id_seq', :n)"), {"n": len(ids)})
+    with Session(engine) as session:
+        operations.summarize(session)  # the queue columns and claims the bulk insert left out
     return ids
 
 

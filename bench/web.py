@@ -45,6 +45,7 @@ from intake.batch import check_batch
 from intake.db import make_engine, upgrade
 from intake.registry.loader import load_registry
 from intake.render import render_docx
+from intake.review import operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -168,6 +169,8 @@ def store(engine: Engine, apps: list[Application], reports: list[dict[str, objec
         with engine.begin() as connection:
             connection.execute(text("SELECT setval('submissions_id_seq', :n)"), {"n": len(apps)})
             connection.execute(text("SELECT setval('versions_id_seq', :n)"), {"n": len(apps)})
+    with Session(engine) as session:
+        operations.summarize(session)  # the queue columns and claims the bulk insert left out
 
 
 def free_port() -> int:

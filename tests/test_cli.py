@@ -61,7 +61,9 @@ def test_check_gives_one_json_object_per_file(loaded: str, tmp_path: Path) -> No
     assert reports[1]["application"] is None
 
 
-def test_registry_load_rejects_a_bad_row_and_keeps_the_old_data(loaded: str, tmp_path: Path) -> None:
+def test_registry_load_rejects_a_bad_row_and_keeps_the_old_data(
+    loaded: str, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(REGISTRY, bad)
     with (bad / "allocations.csv").open("a", encoding="utf-8") as handle:

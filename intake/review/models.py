@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db import Base
+from intake.registry.models import Quantity
 
 
 def utcnow() -> dt.datetime:
@@ -59,6 +61,17 @@ class Submission(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # What the queue shows of the newest version, kept in step by ``operations`` so that
+    # a queue is read from this table alone, without decoding any JSON: its number (0
+    # before the first), 申请抵销量 when it is an exact quantity, the numbers of errors
+    # and warnings found, and the province and name its form declares (for an entity
+    # that is not in the registry).
+    latest_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    requested_t: Mapped[Decimal | None] = mapped_column(Quantity, default=None)
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    warning_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    declared_province: Mapped[str | None] = mapped_column(String(50), default=None)
+    declared_name: Mapped[str | None] = mapped_column(String(200), default=None)
     versions: Mapped[list[Version]] = relationship(
         back_populates="submission", order_by="Version.number", cascade="all, delete-orphan"
     )
@@ -97,6 +110,9 @@ class Version(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     submission: Mapped[Submission] = relationship(back_populates="versions")
+    claims: Mapped[list[VersionClaim]] = relationship(
+        back_populates="version", order_by="VersionClaim.row_index", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         UniqueConstraint("submission_id", "number"),
@@ -109,3 +125,23 @@ class Version(Base):
     def is_online_form(self) -> bool:
         """True for a version typed into the online form rather than uploaded."""
         return self.file_sha256 is None
+
+
+class VersionClaim(Base):
+    """One CCER row of a version's application that names a project: what it asks to cancel.
+
+    Written with the version's application JSON, so that live claims and the ministry's
+    project list are read in SQL (joined on ``Submission.latest_version``). ``quantity_t``
+    is None when the row's 注销量 is blank, invalid, or not exact at the registry's precision.
+    """
+
+    __tablename__ = "version_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), index=True
+    )
+    row_index: Mapped[int] = mapped_column(Integer)  # 1-based position in the CCER table
+    project_number: Mapped[str] = mapped_column(String(64), index=True)
+    quantity_t: Mapped[Decimal | None] = mapped_column(Quantity, default=None)
+    version: Mapped[Version] = relationship(back_populates="claims")

@@ -3,24 +3,37 @@
 An upload is stored durably (content-addressed) before its version row exists, so
 a version never points at a missing file. The automatic check of an uploaded file
 runs later, in a job: ``start_check`` / ``record_check`` / ``fail_check``.
+
+What a version's queues show (申请抵销量, error and warning counts, declared province
+and name, each CCER row as a ``VersionClaim``) is written here together with its
+JSON, so that queues, live claims and the ministry's project list are read in SQL.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from intake.application import Application, Report, number
-from intake.review.models import CheckState, Submission, SubmissionState, Version
+from intake.review.models import (
+    CheckState,
+    Submission,
+    SubmissionState,
+    Version,
+    VersionClaim,
+)
 from intake.storage import Storage
 
 # Applications whose CCER quantities are spoken for while they wait for a decision.
 LIVE_STATES = (SubmissionState.SUBMITTED.value,)
+# The registry's precision (NUMERIC(20, 4), below 10^11 t): a quantity beyond it is not stored.
+MAX_DECIMALS = 4
+MAX_INTEGER_DIGITS = 11
 
 
 @contextmanager
@@ -120,19 +133,65 @@ def fail_check(session: Session, version: Version, error: str) -> None:
 
 def claims(session: Session, uscc: str, exclude: int | None) -> dict[str, Decimal]:
     """Project number -> quantity the entity asks for in its live applications but ``exclude``."""
-    query = select(Submission).where(Submission.uscc == uscc, Submission.state.in_(LIVE_STATES))
+    query = (
+        select(VersionClaim.project_number, VersionClaim.quantity_t)
+        .join(Version, Version.id == VersionClaim.version_id)
+        .join(Submission, Submission.id == Version.submission_id)
+        .where(
+            Submission.uscc == uscc,
+            Submission.state.in_(LIVE_STATES),
+            Version.number == Submission.latest_version,
+            VersionClaim.quantity_t.is_not(None),
+        )
+    )
     if exclude is not None:
         query = query.where(Submission.id != exclude)
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for submission in session.scalars(query):
-        latest = submission.latest
-        if latest is None or latest.application_json is None:
-            continue
-        for row in Application.from_json(latest.application_json).ccer_rows:
-            quantity = number(row.cancel_quantity_t)
-            if row.project_number and quantity is not None:
-                totals[row.project_number] += quantity
+    for project_number, quantity in session.execute(query):
+        if quantity is not None:  # never, by the query; said again for the type checker
+            totals[project_number] += quantity
     return dict(totals)
+
+
+def summarize(session: Session, submission_ids: Iterable[int] | None = None) -> int:
+    """Rewrite the stored summaries and claims of submissions (all, or these) from their JSON.
+
+    For submissions and versions written around these operations (a bulk load); returns
+    how many submissions it rewrote.
+    """
+    query = (
+        select(Submission)
+        .options(selectinload(Submission.versions).selectinload(Version.claims))
+        .order_by(Submission.id)
+    )
+    if submission_ids is not None:
+        query = query.where(Submission.id.in_(sorted(set(submission_ids))))
+    count = 0
+    with transaction(session):
+        for submission in session.scalars(query):
+            latest = submission.latest
+            submission.latest_version = latest.number if latest is not None else 0
+            for version in submission.versions:
+                data = version.application_json
+                problems = (version.report_json or {}).get("problems") or []
+                _summarize(
+                    version,
+                    Application.from_json(data) if data else None,
+                    [p.get("severity") for p in problems if isinstance(p, dict)],
+                )
+            count += 1
+    return count
+
+
+def storable(value: Decimal | None) -> Decimal | None:
+    """The quantity when the registry's NUMERIC(20, 4) keeps it exactly, else None."""
+    if value is None or not value.is_finite():
+        return None
+    exponent = value.normalize().as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if decimals > MAX_DECIMALS or abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+        return None
+    return value
 
 
 def _new_version(submission: Submission, user_id: int | None) -> Version:
@@ -142,6 +201,10 @@ def _new_version(submission: Submission, user_id: int | None) -> Version:
         check_state=CheckState.PENDING.value,
     )
     submission.versions.append(version)
+    # The queue shows the new version from now on: nothing read or found yet.
+    submission.latest_version = version.number
+    submission.requested_t = submission.declared_province = submission.declared_name = None
+    submission.error_count = submission.warning_count = 0
     return version
 
 
@@ -153,9 +216,37 @@ def _set_result(version: Version, report: Report) -> None:
     version.report_json = report.to_json()
     version.check_state = CheckState.DONE.value
     version.check_error = None
+    _summarize(version, application, [p.severity for p in report.problems])
     known_year = application is not None and application.year in (2021, 2022)
     if known_year and application is not None and version.submission.year is None:
         version.submission.year = application.year
+
+
+def _summarize(
+    version: Version, application: Application | None, severities: list[str | None]
+) -> None:
+    """Write the version's CCER rows as claims and, for the newest version, the queue's columns."""
+    version.claims = [
+        VersionClaim(
+            row_index=index,
+            project_number=row.project_number[:64],
+            quantity_t=storable(number(row.cancel_quantity_t)),
+        )
+        for index, row in enumerate(application.ccer_rows if application else [], start=1)
+        if row.project_number
+    ]
+    submission = version.submission
+    if version.number != submission.latest_version:
+        return  # an older version's check finishing late changes nothing the queue shows
+    errors = severities.count("error")
+    submission.error_count = errors
+    submission.warning_count = len(severities) - errors
+    if application is None:
+        submission.requested_t = submission.declared_province = submission.declared_name = None
+        return
+    submission.requested_t = storable(number(application.offset_requested_t))
+    submission.declared_province = (application.declaration.province or "")[:50] or None
+    submission.declared_name = (application.entity_name or "")[:200] or None
 
 
 def _clean_filename(filename: str) -> str:

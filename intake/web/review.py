@@ -71,7 +71,7 @@ def address() -> str:
 @bp.route("/")
 @roles_required(Role.PROVINCE)
 def queue() -> str:
-    """The province's applications, filtered and sorted."""
+    """The province's applications, filtered and sorted, a page at a time."""
     form = QueueFilterForm(request.args)
     where = queries.QueueFilter(
         state=form.state.data or None,
@@ -80,10 +80,19 @@ def queue() -> str:
         sort=form.sort.data or "updated",
         descending=not form.ascending.data,
     )
-    rows = queries.province_queue(
-        db(), user().province or "", where, deadline=settings().deadline, today=dt.date.today()
+    page = queries.province_queue(
+        db(), user().province or "", where, deadline=settings().deadline,
+        today=dt.date.today(), page=request.args.get("page", 1, type=int) or 1,
+    )  # fmt: skip
+    return render_template(
+        "review/queue.html", form=form, page=page, rows=page.rows, page_url=_page_url
     )
-    return render_template("review/queue.html", form=form, rows=rows)
+
+
+def _page_url(number_: int) -> str:
+    """The queue's URL with the same filters and order, at another page."""
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
+    return url_for("review.queue", **args, page=number_)
 
 
 @dataclass(frozen=True)
@@ -101,15 +110,19 @@ class RowCheck:
 def _row_checks(submission: Submission, application: Application | None) -> list[RowCheck]:
     if application is None:
         return []
-    numbers = [r.project_number for r in application.ccer_rows if r.project_number]
+    numbers = sorted({r.project_number for r in application.ccer_rows if r.project_number})
     found = queries.verifications(db(), numbers)
+    catalogue = {
+        p.project_number: p
+        for p in db().scalars(select(Project).where(Project.project_number.in_(numbers)))
+    }
     pending = SqlRegistry(db()).pending(submission.uscc)
     return [
         RowCheck(
             index,
             row.project_number,
             row.cancel_quantity_t,
-            db().get(Project, row.project_number) if row.project_number else None,
+            catalogue.get(row.project_number or ""),
             found.get(row.project_number or ""),
             pending.get(row.project_number or ""),
         )
@@ -145,10 +158,10 @@ def _detail(submission: Submission, version: Version, **forms: Any) -> str:
     if not approve_form.overrides.entries:
         for problem in errors:
             approve_form.overrides.append_entry({"key": problem_key(problem), "reason": ""})
+    sections = reporting.sections(data, problems)
     note_form = forms.get("note_form") or NoteForm()
     note_form.field.choices = choices(
-        [("", "（整份申请）")]
-        + [(f.path, f.label) for s in reporting.sections(data, []) for f in s.fields]
+        [("", "（整份申请）")] + [(f.path, f.label) for s in sections for f in s.fields]
     )
     return render_template(
         "review/detail.html",
@@ -156,7 +169,7 @@ def _detail(submission: Submission, version: Version, **forms: Any) -> str:
         version=version,
         is_latest=version is submission.latest,
         application=data,
-        sections=reporting.sections(data, problems),
+        sections=sections,
         errors=[p for p in problems if p["severity"] == "error"],
         warnings=[p for p in problems if p["severity"] == "warning"],
         foreign_uscc=False,

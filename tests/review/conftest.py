@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from intake import create_app
 from intake.application import Problem, Report
 from intake.review.models import Submission
 from intake.review.operations import create_from_form
+from intake.web.database import sessions
 from tests.review.review_factories import (
     USCC,
     MakeSubmission,
@@ -47,3 +53,35 @@ def make_submission(registry_session: Session) -> MakeSubmission:
         return version.submission
 
     return make
+
+
+@pytest.fixture
+def review_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a fresh database holding the review registry and users."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": db_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "WTF_CSRF_ENABLED": False,
+            "JOB_RUNNER": "sync",
+            "SECRET_KEY": "test-secret",
+        }
+    )
+    with sessions(app)() as session:
+        seed_registry(session)
+    yield app
+    app.extensions["intake.engine"].dispose()
+
+
+@pytest.fixture
+def web_session(review_app: Flask) -> Iterator[Session]:
+    """A session on the app's database."""
+    with sessions(review_app)() as session:
+        yield session
+
+
+@pytest.fixture
+def web_users(web_session: Session) -> Users:
+    """The users of every role."""
+    return make_users(web_session)

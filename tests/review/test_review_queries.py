@@ -34,10 +34,10 @@ DEADLINE = dt.date(2023, 12, 15)
 
 
 def _queue(session: Session, province: str = "山西省", **where: Any) -> list[int]:
-    rows = queries.province_queue(
+    page = queries.province_queue(
         session, province, QueueFilter(**where), deadline=DEADLINE, today=dt.date(2023, 12, 1)
     )
-    return [r.submission_id for r in rows]
+    return [r.submission_id for r in page.rows]
 
 
 def test_the_queue_holds_the_province_s_handed_in_applications_only(
@@ -56,7 +56,7 @@ def test_the_queue_holds_the_province_s_handed_in_applications_only(
     rows = queries.province_queue(
         registry_session, "山西省", QueueFilter(year=2021), deadline=DEADLINE,
         today=dt.date(2023, 12, 1),
-    )  # fmt: skip
+    ).rows  # fmt: skip
     assert [(r.requested_t, r.errors, r.warnings, r.days_left) for r in rows] == [
         (D(15000), 1, 2, 14)
     ]

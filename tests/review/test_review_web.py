@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +12,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake import create_app
 from intake.application import Report
 from intake.review.models import Submission
 from intake.review.operations import add_version, create_from_form
 from intake.review.records import AuditEntry, ProjectVerification
-from intake.web.database import sessions
 from tests.review.review_factories import (
     OTHER_USCC,
     PASSWORD,
@@ -28,42 +24,8 @@ from tests.review.review_factories import (
     application,
     error,
     lots,
-    make_users,
-    seed_registry,
     warning,
 )
-
-
-@pytest.fixture
-def review_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The app on a fresh database holding the review registry and users."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": db_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "WTF_CSRF_ENABLED": False,
-            "JOB_RUNNER": "sync",
-            "SECRET_KEY": "test-secret",
-        }
-    )
-    with sessions(app)() as session:
-        seed_registry(session)
-    yield app
-    app.extensions["intake.engine"].dispose()
-
-
-@pytest.fixture
-def web_session(review_app: Flask) -> Iterator[Session]:
-    """A session on the app's database."""
-    with sessions(review_app)() as session:
-        yield session
-
-
-@pytest.fixture
-def web_users(web_session: Session) -> Users:
-    """The users of every role."""
-    return make_users(web_session)
 
 
 def client_for(app: Flask, username: str) -> FlaskClient:
