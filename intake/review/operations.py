@@ -27,6 +27,7 @@ from intake.review.models import (
     Version,
     VersionClaim,
 )
+from intake.review.registration import lock_for_write
 from intake.storage import Storage
 
 # Applications whose CCER quantities are spoken for while they wait for a decision.
@@ -100,6 +101,10 @@ def add_version(
             raise ValueError("an uploaded file needs the storage")
         sha256 = storage.store(data)
     with transaction(session):
+        # Two uploads of a new version at once must not take the same number: hold the
+        # submission's row (the database write lock on SQLite) while numbering.
+        lock_for_write(session)
+        submission = _locked(session, submission.id)
         version = _new_version(submission, user_id)
         if sha256 is not None:
             version.file_sha256 = sha256
@@ -192,6 +197,19 @@ def storable(value: Decimal | None) -> Decimal | None:
     if decimals > MAX_DECIMALS or abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
         return None
     return value
+
+
+def _locked(session: Session, submission_id: int) -> Submission:
+    """The submission re-read under a row lock, with its versions as the database has them."""
+    query = (
+        select(Submission)
+        .where(Submission.id == submission_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    submission = session.scalars(query).one()
+    session.refresh(submission, ["versions"])
+    return submission
 
 
 def _new_version(submission: Submission, user_id: int | None) -> Version:

@@ -63,11 +63,6 @@ def test_concurrent_uploads_are_all_kept_once(app: Flask, db_session: Session) -
     assert all(v.report_json is not None for v in versions)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="operations.add_version numbers versions from the loaded list without a lock: "
-    "two concurrent uploads take the same number and one fails with IntegrityError (500)",
-)
 def test_concurrent_new_versions_of_one_application_are_numbered_without_gaps(
     app: Flask, db_session: Session
 ) -> None:
