@@ -65,6 +65,7 @@ class StatementCounter:
 def database(backend: str, pg_url: str, work: Path) -> Iterator[Engine]:
     """A migrated, empty database: an SQLite file, or a PostgreSQL schema dropped afterwards."""
     if backend == "sqlite":
+        work.mkdir(parents=True, exist_ok=True)
         path = work / "batch.sqlite3"
         path.unlink(missing_ok=True)
         engine = make_engine(f"sqlite:///{path}")
