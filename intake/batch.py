@@ -2,8 +2,8 @@
 
 ``check_batch`` reads what every application of the batch needs with one SELECT per
 table (entities, allocations, pending lots, catalogue) and one for the live
-applications' claims, then checks each application from memory. However large
-the batch, it issues the same five statements.
+applications' stored claims (``version_claims``), then checks each application from
+memory. However large the batch, it issues the same five statements.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from stdnum.cn import uscc as uscc_module
 
-from intake.application import Application, Report, number
+from intake.application import Application, Report
 from intake.checking import check_application, parse_report
 from intake.registry.lookup import PreloadedRegistry
-from intake.review.models import Submission, SubmissionState, Version
+from intake.review.models import Submission, SubmissionState, Version, VersionClaim
 from intake.verify import DEADLINE, LOW_CONFIDENCE
 
 # Applications whose CCER quantities are spoken for (as intake.review.operations.LIVE_STATES).
@@ -45,24 +45,29 @@ class PreloadedClaims:
 
     @classmethod
     def from_session(cls, session: Session, usccs: Sequence[str] | None = None) -> PreloadedClaims:
-        """The latest version of every live submission (of these units, or all), in one SELECT."""
-        later = aliased(Version)
-        newest = (
-            select(func.max(later.number))
-            .where(later.submission_id == Version.submission_id)
-            .scalar_subquery()
-        )
+        """The claims of the latest version of every live submission (of these units, or all).
+
+        One SELECT of the stored claims (``VersionClaim``), exactly what
+        ``intake.review.operations.claims`` reads per unit: no application JSON is decoded.
+        """
         query = (
-            select(Submission.id, Submission.uscc, Version.application_json)
+            select(
+                Submission.id, Submission.uscc, VersionClaim.project_number, VersionClaim.quantity_t
+            )
             .join(Version, Version.submission_id == Submission.id)
-            .where(Submission.state.in_(LIVE_STATES), Version.number == newest)
+            .join(VersionClaim, VersionClaim.version_id == Version.id)
+            .where(
+                Submission.state.in_(LIVE_STATES),
+                Version.number == Submission.latest_version,
+                VersionClaim.quantity_t.is_not(None),
+            )
         )
         if usccs is not None:
             query = query.where(Submission.uscc.in_(usccs))
         rows: dict[str, list[tuple[int, str, Decimal]]] = defaultdict(list)
-        for submission_id, uscc, data in session.execute(query):
-            if data:
-                rows[uscc].extend(_claimed_rows(submission_id, Application.from_json(data)))
+        for submission_id, uscc, project_number, quantity in session.execute(query):
+            if quantity is not None:  # never, by the query; said again for the type checker
+                rows[uscc].append((submission_id, project_number, quantity))
         return cls(dict(rows))
 
     def __call__(self, uscc: str, exclude: int | None) -> dict[str, Decimal]:
@@ -72,13 +77,6 @@ class PreloadedClaims:
             if submission_id != exclude:
                 totals[project] += quantity
         return dict(totals)
-
-
-def _claimed_rows(submission_id: int, app: Application) -> Iterable[tuple[int, str, Decimal]]:
-    for row in app.ccer_rows:
-        quantity = number(row.cancel_quantity_t)
-        if row.project_number and quantity is not None:
-            yield submission_id, row.project_number, quantity
 
 
 def preload(session: Session, usccs: Iterable[str | None]) -> PreloadedRegistry:

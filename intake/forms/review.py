@@ -119,29 +119,35 @@ class VerifyForm(FlaskForm):
     note = TextAreaField("说明", validators=[Optional(), Length(max=2000)])
 
 
+PROJECT_FLAGS = [
+    ("", "全部项目编号"),
+    ("attention", "需关注的"),
+    ("unknown", "不在项目目录中"),
+    ("ineligible", "目录标注不可用于抵销"),
+    ("not_verified", "主管部门核验未通过"),
+    ("over_claimed", "申请量超过待抵销量"),
+    ("several_entities", "多个单位申请同一项目"),
+    ("both_years", "同一单位两个年度均申请"),
+    ("unverified", "尚未核验"),
+]
+PROJECT_SORTS = [
+    ("number", "项目编号"),
+    ("claimed", "待审核申请量"),
+    ("approved", "已通过申请量"),
+    ("entities", "申请单位数"),
+]
+
+
 class ProjectFilterForm(FlaskForm):
-    """Which project numbers the ministry looks at (GET)."""
+    """Which project numbers the ministry looks at, and in which order (GET)."""
 
     class Meta:
         csrf = False
 
-    flag = SelectField(
-        "只看",
-        choices=choices(
-            [
-                ("", "全部项目编号"),
-                ("attention", "需关注的"),
-                ("unknown", "不在项目目录中"),
-                ("ineligible", "目录标注不可用于抵销"),
-                ("over_claimed", "申请量超过待抵销量"),
-                ("several_entities", "多个单位申请同一项目"),
-                ("both_years", "同一单位两个年度均申请"),
-                ("unverified", "尚未核验"),
-            ]
-        ),
-        default="",
-    )
+    flag = SelectField("只看", choices=choices(PROJECT_FLAGS), default="")
     number = StringField("项目编号", validators=[Optional(), Length(max=64)])
+    sort = SelectField("排序", choices=choices(PROJECT_SORTS), default="number")
+    descending = BooleanField("降序")
 
 
 class RegistrationFilterForm(FlaskForm):

@@ -114,6 +114,7 @@ class CcerLot(Base):
         CheckConstraint("quantity_t > 0", name="quantity_positive"),
         Index("ix_ccer_lots_uscc_status", "uscc", "status"),
         Index("ix_ccer_lots_project_number", "project_number"),
+        Index("ix_ccer_lots_uscc_project_status", "uscc", "project_number", "status"),
         Index("ix_ccer_lots_parent_id", "parent_id"),
     )
 

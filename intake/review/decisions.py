@@ -86,10 +86,8 @@ def entity_province(session: Session, submission: Submission) -> str | None:
     entity = session.get(Entity, submission.uscc)
     if entity is not None:
         return entity.province
-    latest = submission.latest
-    if latest is None or latest.application_json is None:
-        return None
-    return Application.from_json(latest.application_json).declaration.province
+    # Kept in step with the newest version by ``operations``: no JSON to decode.
+    return submission.declared_province
 
 
 def _locked_submission(session: Session, submission_id: int) -> Submission:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
@@ -12,44 +13,53 @@ from intake.forms.review import AuditFilterForm, ProjectFilterForm, VerifyForm
 from intake.review import audit, decisions, export, queries
 from intake.review.audit import Action, Actor, AuditFilter
 from intake.review.decisions import ReviewError
-from intake.review.queries import ProjectUsage
+from intake.review.queries import ProjectFilter
 from intake.web.database import db
 from intake.web.security import roles_required, user
 
 bp = Blueprint("ministry", __name__, url_prefix="/ministry")
 
-ATTENTION = {"unknown", "ineligible", "not_verified", "over_claimed", "several_entities",
-             "both_years"}  # fmt: skip
 
-
-def _matches(usage: ProjectUsage, flag: str, number: str) -> bool:
-    if number and number not in usage.project_number:
-        return False
-    if flag == "attention":
-        return bool(ATTENTION & set(usage.flags))
-    if flag == "unverified":
-        return usage.verification is None
-    return not flag or flag in usage.flags
-
-
-def _usages(form: ProjectFilterForm) -> list[ProjectUsage]:
-    flag = (form.flag.data or "") if form.validate() else ""
-    number = (form.number.data or "").strip()
-    return [u for u in queries.project_usage(db()) if _matches(u, flag, number)]
+def _project_filter(form: ProjectFilterForm) -> ProjectFilter:
+    """The filter and order chosen (none when the form does not validate)."""
+    if not form.validate():
+        return ProjectFilter()
+    return ProjectFilter(
+        flag=form.flag.data or None,
+        number=(form.number.data or "").strip() or None,
+        sort=form.sort.data or "number",
+        descending=bool(form.descending.data),
+    )
 
 
 @bp.route("/projects")
 @roles_required(Role.MINISTRY)
 def projects() -> str:
-    """Every project number used in any application, against the catalogue and pending data."""
+    """Project numbers used in applications, against the catalogue and pending data, paged."""
     form = ProjectFilterForm(request.args)
+    page = queries.project_page(
+        db(), _project_filter(form), page=request.args.get("page", 1, type=int) or 1
+    )
     return render_template(
         "ministry/projects.html",
         form=form,
-        usages=_usages(form),
+        page=page,
+        usages=page.usages,
         verify_form=VerifyForm(),
         flag_names=export.FLAG_NAMES,
+        page_url=_page_url,
+        export_args=_filter_args(),
     )
+
+
+def _filter_args() -> dict[str, Any]:
+    """The request's filters and order, without the page."""
+    return {key: value for key, value in request.args.items() if key != "page"}
+
+
+def _page_url(number: int) -> str:
+    """The project list's URL with the same filters and order, at another page."""
+    return url_for("ministry.projects", **_filter_args(), page=number)
 
 
 @bp.route("/projects/<path:project_number>/verify", methods=["POST"])
@@ -74,8 +84,8 @@ def verify(project_number: str) -> Response:
 @bp.route("/projects.xlsx")
 @roles_required(Role.MINISTRY)
 def projects_xlsx() -> Response:
-    """The project list as an Excel workbook."""
-    usages = _usages(ProjectFilterForm(request.args))
+    """The project list as an Excel workbook: every matching project number, not one page."""
+    usages = queries.project_usage(db(), _project_filter(ProjectFilterForm(request.args)))
     _audit_export("项目编号", len(usages))
     return _xlsx(export.projects_xlsx(usages), "ccer-projects.xlsx")
 

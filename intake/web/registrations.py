@@ -8,6 +8,7 @@ the request.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
@@ -27,27 +28,51 @@ bp = Blueprint("registrations", __name__, url_prefix="/registrations")
 READERS = (Role.ENTERPRISE, Role.PROVINCE, Role.MINISTRY)
 
 
-def _registrations(form: RegistrationFilterForm) -> list[Registration]:
-    """The registrations the viewer may see, narrowed by the filters it may choose."""
+def _scope(form: RegistrationFilterForm) -> dict[str, Any]:
+    """Whose registrations the viewer may see, narrowed by the filters it may choose."""
     viewer = user()
     year = form.year_value if form.validate() else None
     if viewer.role == Role.ENTERPRISE:
-        return queries.registrations(db(), uscc=viewer.uscc or "", year=year)
+        return {"uscc": viewer.uscc or "", "year": year}
     if viewer.role == Role.PROVINCE:
-        return queries.registrations(db(), province=viewer.province or "", year=year)
-    return queries.registrations(db(), province=form.province.data or None, year=year)
+        return {"province": viewer.province or "", "year": year}
+    return {"province": form.province.data or None, "year": year}
+
+
+def _registrations(form: RegistrationFilterForm) -> list[Registration]:
+    """Every registration the viewer may see under the filters (the export)."""
+    return queries.registrations(db(), **_scope(form))
 
 
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> str:
-    """Registrations with their cancellations (and, for an enterprise, its lots)."""
+    """Registrations with their cancellations, a page at a time (an enterprise: also its lots)."""
     form = RegistrationFilterForm(request.args)
     viewer = user()
     lots = queries.entity_lots(db(), viewer.uscc or "") if viewer.role == Role.ENTERPRISE else []
-    return render_template(
-        "registrations/index.html", form=form, registrations=_registrations(form), lots=lots
+    page = queries.registrations_page(
+        db(), **_scope(form), page=request.args.get("page", 1, type=int) or 1
     )
+    return render_template(
+        "registrations/index.html",
+        form=form,
+        page=page,
+        registrations=page.registrations,
+        lots=lots,
+        page_url=_page_url,
+        export_args=_filter_args(),
+    )
+
+
+def _filter_args() -> dict[str, Any]:
+    """The request's filters, without the page."""
+    return {key: value for key, value in request.args.items() if key != "page"}
+
+
+def _page_url(number: int) -> str:
+    """The registrations' URL with the same filters, at another page."""
+    return url_for("registrations.index", **_filter_args(), page=number)
 
 
 @bp.route("/export.xlsx")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,16 @@ from sqlalchemy.orm import Session
 
 from bench.batch import store_submissions
 from bench.generate import generate, read_applications
-from intake.application import Application
-from intake.batch import batch, check_batch, check_files
+from intake.application import Application, CcerRow, Report
+from intake.batch import PreloadedClaims, batch, check_batch, check_files
 from intake.checking import check_application
 from intake.registry.loader import load_registry
 from intake.registry.lookup import SqlRegistry
 from intake.render import render_docx
 from intake.review import operations
+from intake.review.models import Submission
+
+D = Decimal
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +117,50 @@ def test_batch_command_prints_one_json_per_file(
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["application"]["uscc"] for line in lines] == [a.uscc for a in apps]
     assert result.exit_code == (0 if all(line["ok"] for line in lines) else 1)
+
+
+def _stored(session: Session, uscc: str, rows: list[tuple[str, str]], state: str) -> int:
+    """A checked application of the unit in ``state``; its submission id."""
+    app = Application(uscc=uscc, year=2021, ccer_rows=[CcerRow(D(q), p) for p, q in rows])
+    report = Report(file=None, application=app, problems=[])
+    submission = operations.create_from_form(session, uscc=uscc, report=report, user_id=None)
+    submission.submission.state = state
+    session.commit()
+    return submission.submission.id
+
+
+def test_preloaded_claims_are_the_stored_claims_of_live_latest_versions(
+    session: Session,
+) -> None:
+    unit, other = "91140105MAN619RM62", "91650102MAYH3HKT17"
+    live = _stored(
+        session, unit, [("2075", "100"), ("2639", "0.00001"), ("2075", "5")], "submitted"
+    )
+    _stored(session, unit, [("2075", "7")], "draft")
+    _stored(session, unit, [("2075", "9")], "rejected")
+    _stored(session, other, [("2075", "40")], "submitted")
+    replaced = _stored(session, other, [("777", "1")], "submitted")
+    submission = session.get(Submission, replaced)
+    assert submission is not None
+    second = Application(uscc=other, year=2022, ccer_rows=[CcerRow(D(3), "888")])
+    operations.add_version(session, submission, user_id=None, report=Report(None, second, []))
+    submission.state = "submitted"
+    session.commit()
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        preloaded = PreloadedClaims.from_session(session)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == 1
+    assert preloaded(unit, None) == {"2075": D(105)}  # 0.00001 t is beyond the registry's precision
+    assert preloaded(unit, live) == {}
+    assert preloaded(other, None) == {"2075": D(40), "888": D(3)}  # the newest version only
+    for uscc in (unit, other):
+        for exclude in (None, live, replaced):
+            assert preloaded(uscc, exclude) == operations.claims(session, uscc, exclude)

@@ -212,7 +212,7 @@ def test_the_migration_fills_the_summary_from_stored_json(db_url: str) -> None:
     try:
         upgrade(engine, "0003")
         _store_at_0003(engine)
-        upgrade(engine)
+        upgrade(engine, "0004")
         with engine.connect() as connection:
             summary = connection.execute(
                 text(
