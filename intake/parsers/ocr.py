@@ -9,107 +9,50 @@ its direction classifier decides whether a page is upside down).
 
 Results can be cached on disk by the SHA-256 of the file's bytes, so the same
 upload is never read twice; a per-file time budget stops a reading that takes
-too long with FileUnreadable.
+too long with FileUnreadable (both in ``ocrcache``; the engine is in
+``ocrengine``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import threading
-import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from intake.application import Source
 from intake.parsers import grid, image, seal
+from intake.parsers.ocrcache import Deadline, cache_load, cache_put
+from intake.parsers.ocrengine import looks_upside_down, recognize
 from intake.parsers.text import Cell, FileUnreadable, FormNotRecognized, FormText
+
+__all__ = [
+    "DEFAULT_BUDGET_S",
+    "Deadline",
+    "looks_upside_down",
+    "ocr_pdf_pages",
+    "prepare_page",
+    "read_image",
+    "read_page",
+    "read_page_images",
+    "read_scan_pdf",
+    "recognize",
+    "tidy",
+]
 
 Array = NDArray[np.uint8]
 Box = tuple[int, int, int, int]
 
 DEFAULT_BUDGET_S = 60.0
-CACHE_VERSION = "ocr-1"
 MIN_INK_SHARE = 0.0004
 CELL_MARGIN = 3
-UPSIDE_DOWN_VOTE = 0.6
 SIDEWAYS_SHAPE = 2.0
-REC_CHUNK = 12
-REC_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 # Spaces touching a CJK character or full-width punctuation carry no meaning on the form.
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")
-
-_engine_lock = threading.Lock()
-_engine_instance: Any = None
-
-
-class Deadline:
-    """A per-file time budget; ``check`` raises FileUnreadable once it is spent."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def check(self) -> None:
-        """Raise when the budget is spent."""
-        if time.monotonic() > self.end:
-            raise FileUnreadable(
-                f"识别超时（超过 {self.seconds:g} 秒），请上传更清晰或页数更少的文件"
-            )
-
-
-def _engine() -> Any:
-    """The shared RapidOCR instance (its three models load once, in well under a second)."""
-    global _engine_instance
-    with _engine_lock:
-        if _engine_instance is None:
-            from rapidocr_onnxruntime import RapidOCR
-
-            _engine_instance = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
-        return _engine_instance
-
-
-def recognize(crops: list[Array], deadline: Deadline | None = None) -> list[tuple[str, float]]:
-    """Text and score of each single-line crop (BGR), in order.
-
-    Crops of similar shape are batched together (less padding), and the batches
-    run on as many threads as there are cores, each inference on one thread:
-    on small line images that beats one inference spread over all cores.
-    """
-    engine = _engine()
-    order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0])
-    chunks = [order[i : i + REC_CHUNK] for i in range(0, len(order), REC_CHUNK)]
-
-    def run(chunk: list[int]) -> list[tuple[str, float]]:
-        if deadline is not None:
-            deadline.check()
-        result, _ = engine.text_rec([crops[i] for i in chunk])
-        return [(str(text), float(score)) for text, score in result]
-
-    out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
-    with ThreadPoolExecutor(max_workers=REC_WORKERS) as pool:
-        for chunk, results in zip(chunks, pool.map(run, chunks), strict=True):
-            for index, result in zip(chunk, results, strict=True):
-                out[index] = result
-    return out
-
-
-def looks_upside_down(crops: list[Array]) -> bool:
-    """True when most text line crops are classified as turned by 180°."""
-    if not crops:
-        return False
-    _, labels, _ = _engine().text_cls(list(crops))
-    turned = sum(1 for label, score in labels if label == "180" and score > 0.7)
-    return turned >= UPSIDE_DOWN_VOTE * len(crops)
 
 
 @dataclass
@@ -286,7 +229,7 @@ def read_scan_pdf(
     path: Path, *, cache_dir: Path | None = None, budget_s: float = DEFAULT_BUDGET_S
 ) -> FormText:
     """OCR an image-only PDF (every page) into a FormText of kind "scan"."""
-    cached = _cache_load(cache_dir, path, "scan")
+    cached = cache_load(cache_dir, path, "scan")
     if cached is not None:
         return cached[0]
     count = image.pdf_page_count(path)
@@ -296,7 +239,7 @@ def read_scan_pdf(
         raise FileUnreadable(f"页数过多（{count} 页），扫描件最多识别 {image.MAX_PAGES} 页")
     deadline = Deadline(budget_s)
     form = _combine(_read_pages(image.iter_pdf_pages(path, list(range(count))), deadline), "scan")
-    _cache_put(cache_dir, path, "scan", [form])
+    cache_put(cache_dir, path, "scan", [form])
     return form
 
 
@@ -304,11 +247,11 @@ def read_image(
     path: Path, *, cache_dir: Path | None = None, budget_s: float = DEFAULT_BUDGET_S
 ) -> FormText:
     """OCR a photographed or scanned JPG/PNG into a FormText of kind "photo"."""
-    cached = _cache_load(cache_dir, path, "photo")
+    cached = cache_load(cache_dir, path, "photo")
     if cached is not None:
         return cached[0]
     form = read_page_images([image.load_image_file(path)], "photo", budget_s=budget_s)
-    _cache_put(cache_dir, path, "photo", [form])
+    cache_put(cache_dir, path, "photo", [form])
     return form
 
 
@@ -321,7 +264,7 @@ def ocr_pdf_pages(
 ) -> list[FormText]:
     """OCR the given 0-based pages of a PDF, one FormText (kind "scan") per page."""
     key = "pages-" + ",".join(str(p) for p in pages)
-    cached = _cache_load(cache_dir, path, key)
+    cached = cache_load(cache_dir, path, key)
     if cached is not None:
         return cached
     if len(pages) > image.MAX_PAGES:
@@ -329,60 +272,5 @@ def ocr_pdf_pages(
     deadline = Deadline(budget_s)
     numbers = [p + 1 for p in pages]
     forms = _read_pages(image.iter_pdf_pages(path, pages), deadline, numbers)
-    _cache_put(cache_dir, path, key, forms)
+    cache_put(cache_dir, path, key, forms)
     return forms
-
-
-def _cache_file(cache_dir: Path, path: Path, key: str) -> Path:
-    """Where the OCR result of this file's exact bytes is kept."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return cache_dir / f"{digest}-{CACHE_VERSION}-{key}.json"
-
-
-def _cache_load(cache_dir: Path | None, path: Path, key: str) -> list[FormText] | None:
-    """The cached FormTexts of this file, or None (no cache, miss, or unreadable entry)."""
-    if cache_dir is None:
-        return None
-    try:
-        data = json.loads(_cache_file(cache_dir, path, key).read_text(encoding="utf-8"))
-        return [_form_from_json(item) for item in data]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _cache_put(cache_dir: Path | None, path: Path, key: str, forms: list[FormText]) -> None:
-    """Keep the FormTexts for the next read of the same bytes (best effort)."""
-    if cache_dir is None:
-        return
-    target = _cache_file(cache_dir, path, key)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        temp = target.with_suffix(".tmp")
-        temp.write_text(json.dumps([_form_to_json(f) for f in forms], ensure_ascii=False), "utf-8")
-        temp.replace(target)
-    except OSError:
-        return
-
-
-def _form_to_json(form: FormText) -> dict[str, Any]:
-    def cell(c: Cell) -> dict[str, Any]:
-        return {"text": c.text, "source": c.source.to_json()}
-
-    return {
-        "kind": form.kind,
-        "stamp_present": form.stamp_present,
-        "rows": [[cell(c) for c in row] for row in form.rows],
-        "lines": [cell(c) for c in form.lines],
-    }
-
-
-def _form_from_json(data: dict[str, Any]) -> FormText:
-    def cell(d: dict[str, Any]) -> Cell:
-        return Cell(text=str(d["text"]), source=Source.from_json(d["source"]))
-
-    return FormText(
-        kind=str(data["kind"]),
-        rows=[[cell(c) for c in row] for row in data["rows"]],
-        lines=[cell(c) for c in data["lines"]],
-        stamp_present=data["stamp_present"],
-    )
