@@ -13,8 +13,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from intake.review.queries import ProjectUsage
 from intake.review.records import AuditEntry, Registration
+from intake.review.usage import ProjectUsage
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
 from intake.forms.review import AuditFilterForm, ProjectFilterForm, VerifyForm
-from intake.review import audit, decisions, export, queries
+from intake.review import audit, decisions, export, usage
 from intake.review.audit import Action, Actor, AuditFilter
 from intake.review.decisions import ReviewError
-from intake.review.queries import ProjectFilter
+from intake.review.usage import ProjectFilter
 from intake.web.database import db
 from intake.web.security import roles_required, user
 
@@ -37,7 +37,7 @@ def _project_filter(form: ProjectFilterForm) -> ProjectFilter:
 def projects() -> str:
     """Project numbers used in applications, against the catalogue and pending data, paged."""
     form = ProjectFilterForm(request.args)
-    page = queries.project_page(
+    page = usage.project_page(
         db(), _project_filter(form), page=request.args.get("page", 1, type=int) or 1
     )
     return render_template(
@@ -85,7 +85,7 @@ def verify(project_number: str) -> Response:
 @roles_required(Role.MINISTRY)
 def projects_xlsx() -> Response:
     """The project list as an Excel workbook: every matching project number, not one page."""
-    usages = queries.project_usage(db(), _project_filter(ProjectFilterForm(request.args)))
+    usages = usage.project_usage(db(), _project_filter(ProjectFilterForm(request.args)))
     _audit_export("项目编号", len(usages))
     return _xlsx(export.projects_xlsx(usages), "ccer-projects.xlsx")
 

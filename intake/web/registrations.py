@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
 from intake.forms.review import ActionForm, RegistrationFilterForm
-from intake.review import audit, decisions, export, notify, queries
+from intake.review import audit, decisions, export, notify, registration_queries
 from intake.review.audit import Action, Actor
 from intake.review.decisions import ReviewError
 from intake.review.records import Registration
@@ -41,7 +41,7 @@ def _scope(form: RegistrationFilterForm) -> dict[str, Any]:
 
 def _registrations(form: RegistrationFilterForm) -> list[Registration]:
     """Every registration the viewer may see under the filters (the export)."""
-    return queries.registrations(db(), **_scope(form))
+    return registration_queries.registrations(db(), **_scope(form))
 
 
 @bp.route("/")
@@ -50,8 +50,12 @@ def index() -> str:
     """Registrations with their cancellations, a page at a time (an enterprise: also its lots)."""
     form = RegistrationFilterForm(request.args)
     viewer = user()
-    lots = queries.entity_lots(db(), viewer.uscc or "") if viewer.role == Role.ENTERPRISE else []
-    page = queries.registrations_page(
+    lots = (
+        registration_queries.entity_lots(db(), viewer.uscc or "")
+        if viewer.role == Role.ENTERPRISE
+        else []
+    )
+    page = registration_queries.registrations_page(
         db(), **_scope(form), page=request.args.get("page", 1, type=int) or 1
     )
     return render_template(
@@ -106,7 +110,7 @@ def decisions_page(submission_id: int) -> str:
         "registrations/application.html",
         submission=submission,
         decisions=decisions.decisions_of(db(), submission.id),
-        registration=queries.registration_of(db(), submission.id),
+        registration=registration_queries.registration_of(db(), submission.id),
         form=ActionForm(),
     )
 

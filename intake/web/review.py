@@ -27,9 +27,18 @@ from intake.forms.review import (
 )
 from intake.registry.lookup import SqlRegistry
 from intake.registry.models import Project
-from intake.review import audit, decisions, notify, queries
+from intake.review import (
+    audit,
+    decision_items,
+    decisions,
+    notify,
+    queries,
+    registration_queries,
+    usage,
+)
 from intake.review.audit import Action, Actor
-from intake.review.decisions import ReviewError, problem_key, standing_errors
+from intake.review.decision_items import problem_key, standing_errors
+from intake.review.decisions import ReviewError
 from intake.review.diff import diff_applications, diff_problems
 from intake.review.models import Submission, Version
 from intake.review.records import ProjectVerification, ReviewNote
@@ -111,7 +120,7 @@ def _row_checks(submission: Submission, application: Application | None) -> list
     if application is None:
         return []
     numbers = sorted({r.project_number for r in application.ccer_rows if r.project_number})
-    found = queries.verifications(db(), numbers)
+    found = usage.verifications(db(), numbers)
     catalogue = {
         p.project_number: p
         for p in db().scalars(select(Project).where(Project.project_number.in_(numbers)))
@@ -177,11 +186,11 @@ def _detail(submission: Submission, version: Version, **forms: Any) -> str:
         approve_form=approve_form,
         reject_form=forms.get("reject_form") or RejectForm(),
         note_form=note_form,
-        notes=decisions.draft_notes(db(), version),
+        notes=decision_items.draft_notes(db(), version),
         decisions=decisions.decisions_of(db(), submission.id),
         rows=_row_checks(submission, application),
         history=_history(submission),
-        registration=queries.registration_of(db(), submission.id),
+        registration=registration_queries.registration_of(db(), submission.id),
         requested=number(application.offset_requested_t) if application else None,
     )
 

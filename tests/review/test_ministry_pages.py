@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from intake.application import Report
 from intake.registry.models import CcerLot, LotStatus, Project
-from intake.review import queries
-from intake.review.decisions import approve, entity_province, mark_project, submit
+from intake.review import registration_queries, usage
+from intake.review.decisions import approve, mark_project, submit
+from intake.review.guards import entity_province
 from intake.review.models import SubmissionState
 from intake.review.operations import add_version, create_from_form
-from intake.review.queries import ProjectFilter
+from intake.review.usage import ProjectFilter
+from intake.review.usage_sql import PROJECT_FLAGS
 from intake.storage import Storage
 from tests.review.review_factories import (
     BINGTUAN_USCC,
@@ -88,11 +90,11 @@ def national(registry_session: Session, users: Users) -> Session:
 
 
 def _numbers(session: Session, **kw: Any) -> list[str]:
-    return [u.project_number for u in queries.project_usage(session, ProjectFilter(**kw))]
+    return [u.project_number for u in usage.project_usage(session, ProjectFilter(**kw))]
 
 
 def test_every_project_shows_its_quantities_and_flags(national: Session) -> None:
-    usages = {u.project_number: u for u in queries.project_usage(national)}
+    usages = {u.project_number: u for u in usage.project_usage(national)}
     assert {n: u.flags for n, u in usages.items()} == EXPECTED_FLAGS
     u2075 = usages["2075"]
     assert (u2075.pending_t, u2075.claimed_t, u2075.approved_t) == (D(19000), D(20000), D(0))
@@ -129,8 +131,8 @@ def test_each_filter_keeps_the_projects_it_names(
 
 
 def test_a_flag_filter_agrees_with_the_flags_shown(national: Session) -> None:
-    shown = {u.project_number: u.flags for u in queries.project_usage(national)}
-    for flag in queries.PROJECT_FLAGS:
+    shown = {u.project_number: u.flags for u in usage.project_usage(national)}
+    for flag in PROJECT_FLAGS:
         assert _numbers(national, flag=flag) == sorted(n for n, f in shown.items() if flag in f)
 
 
@@ -159,21 +161,21 @@ def test_the_number_search_finds_a_part_of_the_number(
 
 @pytest.mark.parametrize("needle", ["%", "_", "2_75"])
 def test_the_number_search_takes_wildcards_literally(national: Session, needle: str) -> None:
-    assert queries.project_page(national, ProjectFilter(number=needle)).total == 0
+    assert usage.project_page(national, ProjectFilter(number=needle)).total == 0
 
 
 def test_pages_cover_the_whole_list_and_a_page_past_the_last_shows_the_last(
     national: Session,
 ) -> None:
     where = ProjectFilter(sort="claimed", descending=True)
-    pages = [queries.project_page(national, where, page=n, page_size=2) for n in (1, 2, 3)]
+    pages = [usage.project_page(national, where, page=n, page_size=2) for n in (1, 2, 3)]
     assert [(p.total, p.pages, p.page) for p in pages] == [(5, 3, 1), (5, 3, 2), (5, 3, 3)]
     paged = [u.project_number for p in pages for u in p.usages]
     assert paged == _numbers(national, sort="claimed", descending=True)
-    beyond = queries.project_page(national, where, page=99, page_size=2)
+    beyond = usage.project_page(national, where, page=99, page_size=2)
     assert (beyond.page, [u.project_number for u in beyond.usages]) == (3, ["777"])
     assert [u.flags for u in pages[0].usages] == [EXPECTED_FLAGS["2075"], EXPECTED_FLAGS["2639"]]
-    empty = queries.project_page(national, ProjectFilter(number="0000"))
+    empty = usage.project_page(national, ProjectFilter(number="0000"))
     assert (empty.total, empty.pages, empty.usages) == (0, 1, [])
 
 
@@ -199,7 +201,7 @@ def test_a_page_takes_three_statements_whatever_its_size(
     national.expire_all()
     for size in (1, 50):
         with _statements(national) as seen:
-            queries.project_page(national, ProjectFilter(flag=flag), page_size=size)
+            usage.project_page(national, ProjectFilter(flag=flag), page_size=size)
         assert len(seen) == 3
 
 
@@ -231,7 +233,7 @@ def test_the_projects_page_is_paged_keeps_its_filters_and_exports_everything(
     review_app: Flask, web_session: Session, web_users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _national(web_session, web_users)
-    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(usage, "PAGE_SIZE", 2)
     ministry = client_for(review_app, "mee")
     first = ministry.get("/ministry/projects?flag=attention&sort=claimed&descending=y").text
     assert "共 4 个项目编号，第 1 / 2 页（每页 2 个）" in first
@@ -279,7 +281,7 @@ def test_registrations_are_paged_and_exported_whole(
     web_users.other_reviewer.province = "新疆维吾尔自治区"
     web_session.commit()
     approve(web_session, second, web_users.other_reviewer)
-    monkeypatch.setattr(queries, "PAGE_SIZE", 1)
+    monkeypatch.setattr(registration_queries, "PAGE_SIZE", 1)
     ministry = client_for(review_app, "mee")
     page = ministry.get("/registrations/?year=2021").text
     assert "共 2 条抵销登记，第 1 / 2 页（每页 1 条）" in page

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from intake.application import Report
-from intake.review import decisions
+from intake.review import decision_items, decisions
 from intake.review.decisions import ReviewError, approve, reject, submit
 from intake.review.models import SubmissionState
 from intake.review.operations import add_version
@@ -141,7 +141,7 @@ def test_approval_with_a_standing_error_needs_an_override_reason(
     problem = error()
     submission = make_submission(problems=[problem, warning()])
     submit(registry_session, submission, users.enterprise)
-    key = decisions.problem_key(problem)
+    key = decision_items.problem_key(problem)
     with pytest.raises(ReviewError, match="1 项错误未说明放行理由"):
         approve(registry_session, submission, users.reviewer, overrides={key: "   "})
     assert submission.state == SubmissionState.SUBMITTED

@@ -19,6 +19,7 @@ from intake.config import Settings
 from intake.review import claims, notify, queries
 from intake.review.decisions import approve, mark_project, reject, submit
 from intake.review.queries import QueueFilter
+from intake.review.usage import project_usage
 from tests.review.review_factories import (
     BINGTUAN_USCC,
     OTHER_USCC,
@@ -112,7 +113,7 @@ def test_the_ministry_sees_every_project_number_and_what_stands_out(
     registry_session.commit()
     submit(registry_session, bingtuan, bingtuan_user)
     mark_project(registry_session, "2639", users.ministry, verified=False, note="待核实")
-    usage = {u.project_number: u for u in queries.project_usage(registry_session)}
+    usage = {u.project_number: u for u in project_usage(registry_session)}
     assert sorted(usage) == ["2075", "2639", "777", "9999"]
     u2075 = usage["2075"]
     assert (u2075.pending_t, u2075.claimed_t, u2075.approved_t) == (D(19000), D(20000), D(0))

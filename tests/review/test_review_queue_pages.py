@@ -22,6 +22,7 @@ from intake.review.decisions import reject, submit
 from intake.review.models import Submission, SubmissionState, Version, VersionClaim
 from intake.review.operations import add_version, create_from_form, record_check
 from intake.review.queries import QueueFilter, QueuePage
+from intake.review.usage import project_usage
 from intake.storage import Storage
 from tests.review.review_factories import (
     OTHER_USCC,
@@ -327,7 +328,7 @@ def test_the_ministry_list_counts_latest_versions_and_sums_lots_exactly(
     replaced = application(rows=[("2639", "8000.3")])
     add_version(session, submission, user_id=None, report=Report(None, replaced, []))
     submit(session, submission, users.enterprise)
-    usage = {u.project_number: u for u in queries.project_usage(session)}
+    usage = {u.project_number: u for u in project_usage(session)}
     assert sorted(usage) == ["2639"]  # the first version's 2075 is no longer asked for
     assert (usage["2639"].pending_t, usage["2639"].claimed_t) == (D("8000.3"), D("8000.3"))
     assert usage["2639"].flags == []
