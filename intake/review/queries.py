@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from intake.registry.models import Entity
 from intake.review.models import Submission, SubmissionState
+from intake.review.paging import Paged
 
 SORT_KEYS = ("updated", "entity", "year", "state", "requested", "errors", "warnings", "days_left")
 PAGE_SIZE = 50
@@ -51,18 +52,13 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
-class QueuePage:
+class QueuePage(Paged):
     """One page of a province's queue, with how many applications match in all."""
 
     rows: list[QueueRow]
     total: int
     page: int
     page_size: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages the matching applications fill (at least one)."""
-        return max(1, -(-self.total // self.page_size))
 
 
 def entity_name() -> ColumnElement[str]:

@@ -11,24 +11,20 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from intake.registry.models import CcerLot
+from intake.review.paging import Paged
 from intake.review.records import Cancellation, Registration
 
 PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class RegistrationPage:
+class RegistrationPage(Paged):
     """One page of offset registrations, with how many match in all."""
 
     registrations: list[Registration]
     total: int
     page: int
     page_size: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages the matching registrations fill (at least one)."""
-        return max(1, -(-self.total // self.page_size))
 
 
 def _registrations_query(

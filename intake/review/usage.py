@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from intake.registry.models import Entity
 from intake.review.models import Submission, VersionClaim
+from intake.review.paging import Paged
 from intake.review.queries import entity_name
 from intake.review.records import ProjectVerification
 from intake.review.usage_sql import (
@@ -83,18 +84,13 @@ class ProjectUsage:
 
 
 @dataclass(frozen=True)
-class ProjectPage:
+class ProjectPage(Paged):
     """One page of the ministry's project numbers, with how many match in all."""
 
     usages: list[ProjectUsage]
     total: int
     page: int
     page_size: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages the matching project numbers fill (at least one)."""
-        return max(1, -(-self.total // self.page_size))
 
 
 def _matching(where: ProjectFilter) -> Select[Any]:
