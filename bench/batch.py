@@ -20,20 +20,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, insert, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.common import OUT, machine, ms, table, timed, verdict
 from bench.generate import ensure, read_applications
+from bench.submissions import store_submitted
 from intake.application import Application
 from intake.batch import check_batch
 from intake.checking import check_application
 from intake.db import make_engine, upgrade
 from intake.registry.loader import load_registry
 from intake.registry.lookup import SqlRegistry
-from intake.review import operations
-from intake.review.models import CheckState, Submission, SubmissionState, Version
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_S = 10.0
@@ -91,42 +90,6 @@ def database(backend: str, pg_url: str, work: Path) -> Iterator[Engine]:
         admin.dispose()
 
 
-def store_submissions(engine: Engine, apps: list[Application]) -> list[int]:
-    """Every application as a submitted submission with one checked version; their ids."""
-    ids = list(range(1, len(apps) + 1))
-    with Session(engine) as session, session.begin():
-        session.execute(
-            insert(Submission),
-            [
-                {
-                    "id": i,
-                    "uscc": app.uscc,
-                    "year": app.year,
-                    "state": SubmissionState.SUBMITTED.value,
-                }
-                for i, app in zip(ids, apps, strict=True)
-            ],
-        )
-        session.execute(
-            insert(Version),
-            [
-                {
-                    "submission_id": i,
-                    "number": 1,
-                    "application_json": app.to_json(),
-                    "check_state": CheckState.DONE.value,
-                }
-                for i, app in zip(ids, apps, strict=True)
-            ],
-        )
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("SELECT setval('submissions_id_seq', :n)"), {"n": len(ids)})
-    with Session(engine) as session:
-        operations.summarize(session)  # the queue columns and claims the bulk insert left out
-    return ids
-
-
 def run_batch(engine: Engine, apps: list[Application], ids: list[int]) -> tuple[float, int, int]:
     """Seconds, statements and applications with errors of one batch check."""
     counter = StatementCounter(engine)
@@ -164,7 +127,7 @@ def bench_backend(
     with database(backend, pg_url, OUT) as engine:
         load_s = timed(lambda: load_registry(engine, directory))
         rows.append([backend, "registry load (CSV → tables)", "", f"{load_s:.2f} s", "", ""])
-        ids = store_submissions(engine, apps)
+        ids = store_submitted(engine, apps)
         tenth = max(1, len(apps) // 10)
         for size in (tenth, len(apps)):
             seconds, statements, failed = run_batch(engine, apps[:size], ids[:size])

@@ -32,12 +32,13 @@ from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.common import ROOT, machine, ms, table, verdict
 from bench.generate import ensure, read_applications
+from bench.submissions import store_submitted
 from intake.accounts.models import Role
 from intake.accounts.operations import create_user, issue_token
 from intake.application import Application
@@ -45,8 +46,6 @@ from intake.batch import check_batch
 from intake.db import make_engine, upgrade
 from intake.registry.loader import load_registry
 from intake.render import render_docx
-from intake.review import operations
-from intake.review.models import CheckState, Submission, SubmissionState, Version
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench-password"
@@ -125,7 +124,7 @@ def fill(url: str, directory: Path, apps: list[Application], province: str) -> s
         load_registry(engine, directory)
         with Session(engine) as session:
             reports = check_batch(session, apps)
-        store(engine, apps, [r.to_json() for r in reports])
+        store_submitted(engine, apps, [r.to_json() for r in reports])
         with Session(engine) as session, session.begin():
             enterprise = create_user(
                 session, "bench-enterprise", PASSWORD, Role.ENTERPRISE, uscc=apps[0].uscc
@@ -134,43 +133,6 @@ def fill(url: str, directory: Path, apps: list[Application], province: str) -> s
             return issue_token(enterprise)
     finally:
         engine.dispose()
-
-
-def store(engine: Engine, apps: list[Application], reports: list[dict[str, object]]) -> None:
-    """Every application as a submitted submission with its checked version."""
-    with Session(engine) as session, session.begin():
-        session.execute(
-            insert(Submission),
-            [
-                {
-                    "id": i,
-                    "uscc": app.uscc,
-                    "year": app.year,
-                    "state": SubmissionState.SUBMITTED.value,
-                }
-                for i, app in enumerate(apps, start=1)
-            ],
-        )
-        session.execute(
-            insert(Version),
-            [
-                {
-                    "submission_id": i,
-                    "number": 1,
-                    "application_json": app.to_json(with_sources=True),
-                    "report_json": report,
-                    "check_state": CheckState.DONE.value,
-                    "original_filename": f"{app.uscc}-{app.year}.docx",
-                }
-                for i, (app, report) in enumerate(zip(apps, reports, strict=True), start=1)
-            ],
-        )
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("SELECT setval('submissions_id_seq', :n)"), {"n": len(apps)})
-            connection.execute(text("SELECT setval('versions_id_seq', :n)"), {"n": len(apps)})
-    with Session(engine) as session:
-        operations.summarize(session)  # the queue columns and claims the bulk insert left out
 
 
 def free_port() -> int:

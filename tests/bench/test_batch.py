@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from bench.batch import store_submissions
 from bench.generate import generate, read_applications
+from bench.submissions import store_submitted
 from intake.application import Application, CcerRow, Report
 from intake.batch import PreloadedClaims, batch, check_batch, check_files
 from intake.checking import check_application
@@ -63,7 +63,7 @@ def count_statements(engine: Engine, apps: list[Application]) -> int:
 def test_batch_reports_equal_one_at_a_time_with_live_claims(loaded: Engine, national: Path) -> None:
     apps = read_applications(national)
     # Every application handed in twice: each copy's claims count against the other.
-    ids = store_submissions(loaded, apps + apps)
+    ids = store_submitted(loaded, apps + apps)
     with Session(loaded) as session:
         batch_reports = [r.to_json() for r in check_batch(session, apps, exclude=ids[: len(apps)])]
         single = [one_at_a_time(session, a, i) for a, i in zip(apps, ids, strict=False)]
@@ -83,7 +83,7 @@ def test_batch_without_claims_finds_no_pending_shortfall(loaded: Engine, nationa
 
 def test_statements_do_not_grow_with_the_batch(loaded: Engine, national: Path) -> None:
     apps = read_applications(national)
-    store_submissions(loaded, apps)
+    store_submitted(loaded, apps)
     assert count_statements(loaded, apps[:3]) == count_statements(loaded, apps) == 5
 
 
