@@ -9,6 +9,8 @@ from intake.application import Application, Problem, Report
 from intake.parsers import ParseError, parse
 from intake.sandbox import Limits, parse_isolated
 from intake.verify import verify
+from intake.verify.catalogue import code_sort_key, field_sort_key
+from intake.verify.copy import compare_copy, copy_problems
 from intake.verify.protocol import Registry
 
 
@@ -49,16 +51,31 @@ def check_application(
     deadline: dt.date = dt.date(2023, 12, 15),
     low_confidence: float = 0.80,
     exclude_submission: int | None = None,
+    applicant_uscc: str | None = None,
+    application_year: int | None = None,
+    copy: Report | None = None,
 ) -> Report:
-    """Every problem of an application, found in one pass."""
+    """Every problem of an application, found in one pass.
+
+    ``applicant_uscc`` binds the check to the enterprise account that hands the form in;
+    ``application_year`` to its application's year; ``copy`` is the report of the stamped
+    copy of an application typed online, compared with it field by field.
+    """
     problems = verify(
         application,
         registry,
         deadline=deadline,
         low_confidence=low_confidence,
         exclude_submission=exclude_submission,
+        applicant_uscc=applicant_uscc,
+        application_year=application_year,
     )
-    return Report(file=file, application=application, problems=list(problems))
+    if copy is not None:
+        problems += copy_problems(copy)
+        if copy.application is not None:
+            problems += compare_copy(application, copy.application)
+    problems.sort(key=lambda p: (field_sort_key(p.field), code_sort_key(p.code)))
+    return Report(file=file, application=application, problems=problems)
 
 
 def check_file(

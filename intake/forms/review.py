@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from intake.parsers.normalize import PROVINCES
+from intake.review.audit import ACTION_NAMES
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -44,17 +45,7 @@ SORTS = [
     ("year", "年度"),
     ("state", "状态"),
 ]
-ACTIONS = [
-    ("", "全部操作"),
-    ("submit", "提交申请"),
-    ("approve", "审核通过"),
-    ("reject", "驳回"),
-    ("register", "抵销登记"),
-    ("verify_project", "核验项目编号"),
-    ("download_file", "下载申请文件"),
-    ("export", "导出"),
-    ("recall", "强制召回"),
-]
+ACTIONS = [("", "全部操作"), *ACTION_NAMES.items()]
 
 
 def _year(value: str | None) -> int | None:
@@ -88,7 +79,19 @@ class NoteForm(FlaskForm):
     )
 
 
-class RejectForm(FlaskForm):
+class DecisionForm(FlaskForm):
+    """A decision on one version: the number of the version the reviewer was shown."""
+
+    version = HiddenField()
+
+    @property
+    def version_value(self) -> int | None:
+        """The version number shown, or None when it is missing or not a number."""
+        raw = (self.version.data or "").strip()
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+class RejectForm(DecisionForm):
     """Send the application back with every point at once."""
 
     comment = TextAreaField("驳回说明", validators=[Optional(), Length(max=2000)])
@@ -101,11 +104,15 @@ class OverrideForm(Form):
     reason = TextAreaField("放行理由", validators=[Optional(), Length(max=2000)])
 
 
-class ApproveForm(FlaskForm):
-    """Approve; each standing automatic error needs its own override reason."""
+class ApproveForm(DecisionForm):
+    """Approve; each standing automatic error needs its own override reason.
+
+    The first post shows what will be registered; only a post with ``confirmed`` approves.
+    """
 
     overrides = FieldList(FormField(OverrideForm))
     comment = TextAreaField("审核说明", validators=[Optional(), Length(max=2000)])
+    confirmed = HiddenField()
 
 
 class VerifyForm(FlaskForm):

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 # Only a first hint for the user: the type is decided from the content by the parsers.
-EXTENSIONS = ["docx", "doc", "pdf", "jpg", "jpeg", "png"]
+EXTENSIONS = ["docx", "doc", "pdf", "jpg", "jpeg", "png", "tif", "tiff"]
 
 
 class UploadForm(FlaskForm):
@@ -16,7 +16,7 @@ class UploadForm(FlaskForm):
         "申请表文件",
         validators=[
             FileRequired(message="请选择要上传的文件"),
-            FileAllowed(EXTENSIONS, message="请上传 .docx、.doc、.pdf、.jpg 或 .png 文件"),
+            FileAllowed(EXTENSIONS, message="请上传 .docx、.doc、.pdf、.jpg、.png 或 .tif 文件"),
         ],
-        description="支持 Word（.docx、.doc）、PDF 以及扫描件或照片（.jpg、.png）",
+        description="支持 Word（.docx、.doc）、PDF 以及扫描件或照片（.jpg、.png、.tif）",
     )

@@ -21,7 +21,12 @@ from intake.review.records import AuditEntry, utcnow
 class Action:
     """The stable names of audited actions (shown in Chinese by the templates)."""
 
+    CREATE = "create"
+    NEW_VERSION = "new_version"
+    ATTACH_COPY = "attach_copy"
     SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    DISCARD = "discard"
     APPROVE = "approve"
     REJECT = "reject"
     REGISTER = "register"
@@ -29,6 +34,24 @@ class Action:
     DOWNLOAD_FILE = "download_file"
     EXPORT = "export"
     RECALL = "recall"
+
+
+# Every action in Chinese, in the order the audit page's filter lists them.
+ACTION_NAMES = {
+    Action.CREATE: "新建申请",
+    Action.NEW_VERSION: "上传新版本",
+    Action.ATTACH_COPY: "上传盖章件",
+    Action.SUBMIT: "提交申请",
+    Action.WITHDRAW: "撤回申请",
+    Action.DISCARD: "删除申请",
+    Action.APPROVE: "审核通过",
+    Action.REJECT: "驳回",
+    Action.REGISTER: "抵销登记",
+    Action.VERIFY_PROJECT: "核验项目编号",
+    Action.DOWNLOAD_FILE: "下载申请文件",
+    Action.EXPORT: "导出",
+    Action.RECALL: "强制召回",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,10 @@ class Actor:
     def of(cls, user: User, address: str | None = None) -> Actor:
         """The actor for a logged-in user."""
         return cls(user.id, user.username, user.role, address or "")
+
+
+# The service itself, for what it does on its own (discarding an unreadable first upload).
+SYSTEM = Actor(None, "system", "system")
 
 
 def record(

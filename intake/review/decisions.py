@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,14 +29,18 @@ from intake.review.decision_items import (
 )
 from intake.review.guards import (
     already_decided,
+    blocking_problems,
     checked_version,
+    decided_version,
+    ever_submitted,
     locked_submission,
     refuse_second_live,
     require_reviewer,
     require_state,
+    require_submittable,
 )
 from intake.review.models import Submission, SubmissionState, Version
-from intake.review.operations import transaction
+from intake.review.operations import require_owner, transaction
 from intake.review.records import (
     Decision,
     DecisionKind,
@@ -54,9 +59,11 @@ __all__ = [
     "add_note",
     "approve",
     "delete_note",
+    "discard",
     "mark_project",
     "reject",
     "submit",
+    "withdraw",
 ]
 
 
@@ -69,28 +76,87 @@ class DecisionResult:
 
 
 def submit(session: Session, submission: Submission, user: User, address: str = "") -> None:
-    """The enterprise hands in its latest version for review (also after a rejection)."""
+    """The enterprise hands in its latest version for review (draft → submitted)."""
     with transaction(session):
         lock_for_write(session)
         submission = locked_submission(session, submission.id)
-        if user.role != Role.ENTERPRISE or user.uscc != submission.uscc:
-            raise ReviewError("只有申请单位本身可以提交申请")
+        require_owner(submission, user)
         require_state(submission, SubmissionState.DRAFT, "提交")
         version = checked_version(submission)
         if already_decided(session, version):
             raise ReviewError("该版本已被驳回，请修改后上传新版本再提交")
         if submission.year is None:
             raise ReviewError("无法确定申请年度，请检查申请表")
+        require_submittable(version)
         refuse_second_live(session, submission)
         submission.state = SubmissionState.SUBMITTED.value
+        submission.submitted_version = version.number
+        _record(session, user, address, Action.SUBMIT, submission, version)
+
+
+def withdraw(session: Session, submission: Submission, user: User, address: str = "") -> None:
+    """The enterprise takes back an application before the decision (submitted → withdrawn).
+
+    Its CCER are no longer spoken for; a new version can then be made and submitted.
+    """
+    with transaction(session):
+        lock_for_write(session)
+        submission = locked_submission(session, submission.id)
+        require_owner(submission, user)
+        require_state(submission, SubmissionState.SUBMITTED, "撤回")
+        number = submission.submitted_version
+        submission.state = SubmissionState.WITHDRAWN.value
+        submission.submitted_version = None
         audit.record(
             session,
             Actor.of(user, address),
-            Action.SUBMIT,
+            Action.WITHDRAW,
             submission_id=submission.id,
-            target=f"第 {version.number} 版",
-            details={"version": version.number},
+            target=f"第 {number} 版",
+            details={"version": number},
         )
+
+
+def discard(session: Session, submission: Submission, user: User, address: str = "") -> None:
+    """The enterprise deletes a draft it never submitted (draft → discarded).
+
+    Nothing is erased: the application is hidden, its files and the log are kept.
+    """
+    with transaction(session):
+        lock_for_write(session)
+        submission = locked_submission(session, submission.id)
+        require_owner(submission, user)
+        require_state(submission, SubmissionState.DRAFT, "删除")
+        if ever_submitted(session, submission):
+            raise ReviewError("该申请已提交过审核，不能删除；不再需要时可保持草稿状态")
+        submission.state = SubmissionState.DISCARDED.value
+        audit.record(
+            session,
+            Actor.of(user, address),
+            Action.DISCARD,
+            submission_id=submission.id,
+            target=f"第 {submission.latest_version} 版",
+            details={"version": submission.latest_version},
+        )
+
+
+def _record(
+    session: Session,
+    user: User,
+    address: str,
+    action: str,
+    submission: Submission,
+    version: Version,
+    **details: Any,
+) -> None:
+    audit.record(
+        session,
+        Actor.of(user, address),
+        action,
+        submission_id=submission.id,
+        target=f"第 {version.number} 版",
+        details={"version": version.number, **details},
+    )
 
 
 def add_note(
@@ -147,27 +213,34 @@ def approve(
     submission: Submission,
     user: User,
     *,
+    version: int | None,
     overrides: Mapping[str, str] | None = None,
     comment: str = "",
     address: str = "",
 ) -> DecisionResult:
-    """Approve the latest version and register the offset, or change nothing (ReviewError)."""
+    """Approve the submitted version (the one shown) and register it, or change nothing.
+
+    ``version`` is the number of the version the reviewer was shown; the decision is
+    refused (ReviewError) unless it is the one handed in for review.
+    """
     with transaction(session):
         lock_for_write(session)
         submission = locked_submission(session, submission.id)
         require_reviewer(session, submission, user)
         require_state(submission, SubmissionState.SUBMITTED, "审核通过")
-        version = checked_version(submission)
+        shown = decided_version(submission, version)
+        if blocking := blocking_problems(shown):
+            raise ReviewError("该版本不能审核通过：" + "；".join(blocking))
         if submission.year is None:
             raise ReviewError("无法确定申请年度")
-        notes = [*override_notes(submission, version, user, overrides or {})]
-        notes += draft_notes(session, version)
-        decision = _new_decision(submission, version, user, DecisionKind.APPROVED)
+        notes = [*override_notes(submission, shown, user, overrides or {})]
+        notes += draft_notes(session, shown)
+        decision = _new_decision(submission, shown, user, DecisionKind.APPROVED)
         decision.comment = comment.strip()
-        decision.items = auto_items(version) + [note_item(n) for n in notes]
+        decision.items = auto_items(shown) + [note_item(n) for n in notes]
         session.add(decision)
         session.flush()
-        application = Application.from_json(version.application_json or {})
+        application = Application.from_json(shown.application_json or {})
         registration = register(session, decision, submission.uscc, submission.year, application)
         _attach(session, notes, decision)
         submission.state = SubmissionState.APPROVED.value
@@ -177,8 +250,12 @@ def approve(
             actor,
             Action.APPROVE,
             submission_id=submission.id,
-            target=f"第 {version.number} 版",
-            details={"decision": decision.id, "overrides": [n.code for n in notes if n.code]},
+            target=f"第 {shown.number} 版",
+            details={
+                "version": shown.number,
+                "decision": decision.id,
+                "overrides": [n.code for n in notes if n.code],
+            },
         )
         audit.record(
             session,
@@ -186,7 +263,7 @@ def approve(
             Action.REGISTER,
             submission_id=submission.id,
             target=registration.number,
-            details={"total_t": format(registration.total_t, "f")},
+            details={"version": shown.number, "total_t": format(registration.total_t, "f")},
         )
         notice = decision_notice(session, submission, decision, application, registration.number)
     return DecisionResult(decision, notice)
@@ -197,34 +274,35 @@ def reject(
     submission: Submission,
     user: User,
     *,
+    version: int | None,
     notes: list[tuple[str | None, str]] | None = None,
     comment: str = "",
     address: str = "",
 ) -> DecisionResult:
-    """Send the latest version back with every automatic problem and every reviewer note."""
+    """Send the submitted version (the one shown) back with every problem and every note."""
     with transaction(session):
         lock_for_write(session)
         submission = locked_submission(session, submission.id)
         require_reviewer(session, submission, user)
         require_state(submission, SubmissionState.SUBMITTED, "驳回")
-        version = checked_version(submission)
-        written = draft_notes(session, version)
+        shown = decided_version(submission, version)
+        written = draft_notes(session, shown)
         for field, text in notes or []:
             if text.strip():
                 written.append(
                     ReviewNote(
                         submission_id=submission.id,
-                        version_id=version.id,
+                        version_id=shown.id,
                         author_id=user.id,
                         kind=NoteKind.NOTE.value,
                         field=field or None,
                         text=text.strip(),
                     )
                 )
-        items = auto_items(version)
+        items = auto_items(shown)
         if not written and not any(i["severity"] == "error" for i in items):
             raise ReviewError("自动检查未发现错误，驳回时请至少写明一条理由")
-        decision = _new_decision(submission, version, user, DecisionKind.REJECTED)
+        decision = _new_decision(submission, shown, user, DecisionKind.REJECTED)
         decision.comment = comment.strip()
         decision.items = items + [note_item(n) for n in written]
         session.add(decision)
@@ -236,10 +314,14 @@ def reject(
             Actor.of(user, address),
             Action.REJECT,
             submission_id=submission.id,
-            target=f"第 {version.number} 版",
-            details={"decision": decision.id, "items": len(decision.items)},
+            target=f"第 {shown.number} 版",
+            details={
+                "version": shown.number,
+                "decision": decision.id,
+                "items": len(decision.items),
+            },
         )
-        application = Application.from_json(version.application_json or {})
+        application = Application.from_json(shown.application_json or {})
         notice = decision_notice(session, submission, decision, application, None)
     return DecisionResult(decision, notice)
 

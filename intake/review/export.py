@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from intake.review.audit import ACTION_NAMES
 from intake.review.records import AuditEntry, Registration
 from intake.review.usage import ProjectUsage
 
@@ -26,16 +27,6 @@ FLAG_NAMES = {
     "over_claimed": "申请量超过待抵销量",
     "several_entities": "多个单位申请同一项目",
     "both_years": "同一单位两个年度均申请",
-}
-ACTION_NAMES = {
-    "submit": "提交申请",
-    "approve": "审核通过",
-    "reject": "驳回",
-    "register": "抵销登记",
-    "verify_project": "核验项目编号",
-    "download_file": "下载申请文件",
-    "export": "导出",
-    "recall": "强制召回",
 }
 
 

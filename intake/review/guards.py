@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 
 from intake.accounts.models import Role, User
 from intake.registry.models import Entity
-from intake.review.models import CheckState, Submission, SubmissionState, Version
-from intake.review.records import Decision
+from intake.review.audit import Action
+from intake.review.models import STATE_NAMES, CheckState, Submission, SubmissionState, Version
+from intake.review.records import AuditEntry, Decision
 from intake.review.registration import ReviewError
-
-STATE_NAMES = {"draft": "草稿", "submitted": "待审核", "approved": "已通过", "rejected": "已驳回"}
+from intake.verify.catalogue import BLOCKING_CODES
 
 
 def entity_province(session: Session, submission: Submission) -> str | None:
@@ -58,6 +58,53 @@ def checked_version(submission: Submission) -> Version:
     if version.application_json is None:
         raise ReviewError("申请的最新版本无法读取，请重新上传申请表")
     return version
+
+
+def blocking_problems(version: Version) -> list[str]:
+    """The messages of the version's problems that forbid submitting or approving it."""
+    problems = (version.report_json or {}).get("problems") or []
+    return [
+        str(p.get("message") or p.get("code"))
+        for p in problems
+        if isinstance(p, dict) and p.get("code") in BLOCKING_CODES
+    ]
+
+
+def require_submittable(version: Version) -> None:
+    """Refuse (ReviewError) a version that cannot be handed in as it is."""
+    if blocking := blocking_problems(version):
+        raise ReviewError("该版本不能提交：" + "；".join(blocking))
+    if version.is_online_form:
+        if version.copy_sha256 is None:
+            raise ReviewError(
+                "在线填写的申请须上传打印并加盖公章的申请表（扫描件、照片或扫描 PDF）后才能提交"
+            )
+        if version.copy_application_json is None:
+            raise ReviewError("盖章件无法读取，请重新上传清晰的盖章件")
+
+
+def decided_version(submission: Submission, shown: int | None) -> Version:
+    """The submitted version, when it is the one the reviewer was shown (ReviewError otherwise).
+
+    A decision is taken on what was handed in and looked at, never on anything else.
+    """
+    version = checked_version(submission)
+    if submission.submitted_version != version.number:
+        raise ReviewError("提交审核的版本已发生变化，请刷新页面后重新审核")
+    if shown != version.number:
+        raise ReviewError(
+            f"审核页面显示的是第 {shown} 版，当前提交审核的是第 {version.number} 版，"
+            "请刷新页面后重新审核"
+        )
+    return version
+
+
+def ever_submitted(session: Session, submission: Submission) -> bool:
+    """True when the application was handed in at least once (the audit log says so)."""
+    query = select(AuditEntry.id).where(
+        AuditEntry.submission_id == submission.id, AuditEntry.action == Action.SUBMIT
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def already_decided(session: Session, version: Version) -> bool:

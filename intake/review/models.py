@@ -36,6 +36,25 @@ class SubmissionState(StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    DISCARDED = "discarded"
+
+
+# One word per state, on every page and in every message.
+STATE_NAMES = {
+    "draft": "草稿",
+    "submitted": "待审核",
+    "approved": "已通过",
+    "rejected": "已驳回",
+    "withdrawn": "已撤回",
+    "discarded": "已删除",
+}
+# The states in which the enterprise may add a version (and then submit again).
+OPEN_STATES = (
+    SubmissionState.DRAFT.value,
+    SubmissionState.REJECTED.value,
+    SubmissionState.WITHDRAWN.value,
+)
 
 
 class CheckState(StrEnum):
@@ -54,9 +73,13 @@ class Submission(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uscc: Mapped[str] = mapped_column(String(18), index=True)
-    # Unknown until the first uploaded file is read.
+    # Fixed when the application is created (online, or JSON through the API), or by the
+    # first uploaded version whose year is read; every later version must be of that year.
     year: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     state: Mapped[str] = mapped_column(String(16), default=SubmissionState.DRAFT.value)
+    # The number of the version handed in for review; set by ``submit``, kept through the
+    # decision, cleared by ``withdraw``. A decision is taken on this version only.
+    submitted_version: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -78,7 +101,8 @@ class Submission(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "state IN ('draft', 'submitted', 'approved', 'rejected')", name="state_known"
+            "state IN ('draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'discarded')",
+            name="state_known",
         ),
     )
 
@@ -109,6 +133,12 @@ class Version(Base):
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
+    # An application typed online is handed in with its stamped copy: the printed,
+    # sealed form as a scan, photo or PDF. It is read like any upload and compared field
+    # by field with the online version; what was read of it is kept for the reviewer.
+    copy_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    copy_filename: Mapped[str | None] = mapped_column(String(255), default=None)
+    copy_application_json: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     submission: Mapped[Submission] = relationship(back_populates="versions")
     claims: Mapped[list[VersionClaim]] = relationship(
         back_populates="version", order_by="VersionClaim.row_index", cascade="all, delete-orphan"
@@ -125,6 +155,11 @@ class Version(Base):
     def is_online_form(self) -> bool:
         """True for a version typed into the online form rather than uploaded."""
         return self.file_sha256 is None
+
+    @property
+    def checked_file_sha256(self) -> str | None:
+        """The stored file the automatic check reads: the upload, or an online form's copy."""
+        return self.file_sha256 or self.copy_sha256
 
 
 class VersionClaim(Base):

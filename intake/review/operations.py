@@ -19,16 +19,21 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from intake.accounts.models import Role, User
 from intake.application import Application, Report, number
+from intake.review import audit
+from intake.review.audit import SYSTEM, Action, Actor
 from intake.review.models import (
+    OPEN_STATES,
     CheckState,
     Submission,
     SubmissionState,
     Version,
     VersionClaim,
 )
-from intake.review.registration import lock_for_write
+from intake.review.registration import ReviewError, lock_for_write
 from intake.storage import Storage
+from intake.verify.check import FORM_YEARS
 
 # Applications whose CCER quantities are spoken for while they wait for a decision.
 LIVE_STATES = (SubmissionState.SUBMITTED.value,)
@@ -52,33 +57,41 @@ def create_from_upload(
     session: Session,
     storage: Storage,
     *,
-    uscc: str,
+    user: User,
     data: bytes,
     filename: str,
-    user_id: int | None,
+    address: str = "",
 ) -> Version:
-    """A new submission whose first version is the uploaded file, waiting for its check."""
+    """A new application of the user's own entity whose first version is the uploaded file.
+
+    Its year is fixed by the first version whose year is read (``record_check``).
+    """
+    uscc = require_applicant(user)
     sha256 = storage.store(data)
     with transaction(session):
         submission = Submission(uscc=uscc, state=SubmissionState.DRAFT.value)
         session.add(submission)
-        version = _new_version(submission, user_id)
+        version = _new_version(submission, user.id)
         version.file_sha256 = sha256
-        version.original_filename = _clean_filename(filename)
+        version.original_filename = clean_filename(filename)
         session.flush()
+        _audit(session, user, address, Action.CREATE, version)
     return version
 
 
-def create_from_form(
-    session: Session, *, uscc: str, report: Report, user_id: int | None
-) -> Version:
-    """A new submission whose first version is an application typed into the online form."""
+def create_from_form(session: Session, *, user: User, report: Report, address: str = "") -> Version:
+    """A new application of the user's own entity, typed online: its year is fixed now."""
+    uscc = require_applicant(user)
+    year = _year_of(report)
+    if year is None:
+        raise ReviewError("请填写申请年度（2021 或 2022）")
     with transaction(session):
-        submission = Submission(uscc=uscc, state=SubmissionState.DRAFT.value)
+        submission = Submission(uscc=uscc, state=SubmissionState.DRAFT.value, year=year)
         session.add(submission)
-        version = _new_version(submission, user_id)
+        version = _new_version(submission, user.id)
         _set_result(version, report)
         session.flush()
+        _audit(session, user, address, Action.CREATE, version)
     return version
 
 
@@ -86,13 +99,18 @@ def add_version(
     session: Session,
     submission: Submission,
     *,
-    user_id: int | None,
+    user: User,
     storage: Storage | None = None,
     data: bytes | None = None,
     filename: str | None = None,
     report: Report | None = None,
+    address: str = "",
 ) -> Version:
-    """A new version of the submission: an uploaded file (data) or a checked online form."""
+    """A new version of an application: an uploaded file (data) or a checked online form.
+
+    Only the applicant adds versions, only while the application is a draft, rejected or
+    withdrawn, and a typed version must be of the application's year.
+    """
     if (data is None) == (report is None):
         raise ValueError("a version is either an uploaded file or a checked online form")
     sha256 = None
@@ -105,15 +123,58 @@ def add_version(
         # submission's row (the database write lock on SQLite) while numbering.
         lock_for_write(session)
         submission = _locked(session, submission.id)
-        version = _new_version(submission, user_id)
+        require_owner(submission, user)
+        require_open(submission)
+        if report is not None:
+            year = _year_of(report)
+            if submission.year is not None and year is not None and year != submission.year:
+                raise ReviewError(
+                    f"本申请为 {submission.year} 年度，不能改为 {year} 年度的申请表；"
+                    f"{year} 年度请另建一份申请"
+                )
+        version = _new_version(submission, user.id)
         if sha256 is not None:
             version.file_sha256 = sha256
-            version.original_filename = _clean_filename(filename or "")
+            version.original_filename = clean_filename(filename or "")
         if report is not None:
             _set_result(version, report)
-        if submission.state == SubmissionState.REJECTED.value:
-            submission.state = SubmissionState.DRAFT.value
+        submission.state = SubmissionState.DRAFT.value
         session.flush()
+        _audit(session, user, address, Action.NEW_VERSION, version)
+    return version
+
+
+def attach_copy(
+    session: Session,
+    storage: Storage,
+    submission: Submission,
+    *,
+    user: User,
+    data: bytes,
+    filename: str,
+    address: str = "",
+) -> Version:
+    """Attach the stamped copy (scan, photo or PDF) to the newest version, typed online.
+
+    The version's check runs again in a job: the copy is read and compared with it.
+    """
+    sha256 = storage.store(data)
+    with transaction(session):
+        lock_for_write(session)
+        submission = _locked(session, submission.id)
+        require_owner(submission, user)
+        require_open(submission)
+        version = submission.latest
+        if version is None or not version.is_online_form:
+            raise ReviewError("盖章件只用于在线填写的申请；上传的申请表本身就是盖章件")
+        if version.check_state in (CheckState.PENDING.value, CheckState.RUNNING.value):
+            raise ReviewError("上一份盖章件还在检查中，请稍候再上传")
+        version.copy_sha256 = sha256
+        version.copy_filename = clean_filename(filename)
+        version.copy_application_json = None
+        version.check_state = CheckState.PENDING.value
+        submission.state = SubmissionState.DRAFT.value
+        _audit(session, user, address, Action.ATTACH_COPY, version)
     return version
 
 
@@ -123,10 +184,29 @@ def start_check(session: Session, version: Version) -> None:
         version.check_state = CheckState.RUNNING.value
 
 
-def record_check(session: Session, version: Version, report: Report) -> None:
-    """Keep what was read from the version's file and every problem found."""
+def record_check(
+    session: Session, version: Version, report: Report, *, copy: Application | None = None
+) -> None:
+    """Keep what was read from the version's file (or its copy) and every problem found.
+
+    A first upload that is unreadable or not the form leaves no application behind: its
+    application is discarded (the file and the report stay, for the uploader and the log).
+    """
     with transaction(session):
         _set_result(version, report)
+        if version.copy_sha256 is not None:
+            version.copy_application_json = copy.to_json(with_sources=True) if copy else None
+        submission = version.submission
+        if _unrelated_first_upload(submission, report):
+            submission.state = SubmissionState.DISCARDED.value
+            audit.record(
+                session,
+                SYSTEM,
+                Action.DISCARD,
+                submission_id=submission.id,
+                target=f"第 {version.number} 版",
+                details={"version": version.number, "reason": "unreadable"},
+            )
 
 
 def fail_check(session: Session, version: Version, error: str) -> None:
@@ -199,6 +279,57 @@ def storable(value: Decimal | None) -> Decimal | None:
     return value
 
 
+def require_applicant(user: User) -> str:
+    """The user's own entity, when the user is an enterprise account (ReviewError otherwise)."""
+    if user.role != Role.ENTERPRISE or not user.uscc:
+        raise ReviewError("只有重点排放单位的账户可以提交申请")
+    return user.uscc
+
+
+def require_owner(submission: Submission, user: User) -> None:
+    """Refuse (ReviewError) anyone but the applicant entity's own account."""
+    if user.role != Role.ENTERPRISE or user.uscc != submission.uscc:
+        raise ReviewError("只有申请单位本身可以修改或提交申请")
+
+
+def require_open(submission: Submission) -> None:
+    """Refuse (ReviewError) a change while the application is under review or decided."""
+    if submission.state in OPEN_STATES:
+        return
+    if submission.state == SubmissionState.SUBMITTED.value:
+        raise ReviewError("申请正在审核中，审核结束前不能修改；如需修改，请先撤回申请")
+    if submission.state == SubmissionState.APPROVED.value:
+        raise ReviewError("申请已审核通过并完成抵销登记，不能再修改")
+    raise ReviewError("申请已删除，不能再修改")
+
+
+def _year_of(report: Report) -> int | None:
+    year = report.application.year if report.application is not None else None
+    return year if isinstance(year, int) and year in FORM_YEARS else None
+
+
+def _unrelated_first_upload(submission: Submission, report: Report) -> bool:
+    """A new application's only version is a file that is unreadable or not the form."""
+    unrelated = any(p.code in ("FILE_UNREADABLE", "FORM_NOT_RECOGNIZED") for p in report.problems)
+    return (
+        unrelated
+        and len(submission.versions) == 1
+        and submission.versions[0].file_sha256 is not None
+        and submission.state == SubmissionState.DRAFT.value
+    )
+
+
+def _audit(session: Session, user: User, address: str, action: str, version: Version) -> None:
+    audit.record(
+        session,
+        Actor.of(user, address),
+        action,
+        submission_id=version.submission.id,
+        target=f"第 {version.number} 版",
+        details={"version": version.number},
+    )
+
+
 def _locked(session: Session, submission_id: int) -> Submission:
     """The submission re-read under a row lock, with its versions as the database has them."""
     query = (
@@ -235,9 +366,9 @@ def _set_result(version: Version, report: Report) -> None:
     version.check_state = CheckState.DONE.value
     version.check_error = None
     _summarize(version, application, [p.severity for p in report.problems])
-    known_year = application is not None and application.year in (2021, 2022)
-    if known_year and application is not None and version.submission.year is None:
-        version.submission.year = application.year
+    year = _year_of(report)
+    if year is not None and version.submission.year is None:
+        version.submission.year = year
 
 
 def _summarize(
@@ -267,7 +398,7 @@ def _summarize(
     submission.declared_name = (application.entity_name or "")[:200] or None
 
 
-def _clean_filename(filename: str) -> str:
+def clean_filename(filename: str) -> str:
     """The upload's name for display only (it is never used as a path)."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return "".join(ch for ch in name if ch.isprintable())[:255] or "upload"

@@ -103,6 +103,9 @@ class Registration(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), unique=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    # The version that was submitted, decided and registered: its CCER rows are the
+    # cancellations below, row for row.
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"), default=None)
     uscc: Mapped[str] = mapped_column(String(18), index=True)
     entity_name: Mapped[str] = mapped_column(String(200))
     province: Mapped[str] = mapped_column(String(50), index=True)

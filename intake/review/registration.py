@@ -105,15 +105,84 @@ def shortfall_message(found: list[Shortfall]) -> str:
     return "待抵销 CCER 不足，不能登记：" + "；".join(parts) + "。请刷新后重新审核。"
 
 
-def _spend(session: Session, lots: list[CcerLot], quantity: Decimal) -> list[dict[str, str | int]]:
-    """Mark ``quantity`` of the lots (oldest first) 已抵销; the lots used, with how much of each."""
-    used: list[dict[str, str | int]] = []
+def allocate(lots: list[CcerLot], quantity: Decimal) -> list[tuple[CcerLot, Decimal]]:
+    """Which lots (oldest first) give ``quantity``, and how much of each."""
+    taken: list[tuple[CcerLot, Decimal]] = []
     remaining = quantity
     for lot in lots:
         if remaining <= 0:
             break
         take = min(lot.quantity_t, remaining)
         remaining -= take
+        taken.append((lot, take))
+    return taken
+
+
+@dataclass(frozen=True)
+class PlannedLot:
+    """One 待抵销 lot an approval would use: all of it, or a part split off."""
+
+    lot_id: int
+    quantity_t: Decimal
+    take_t: Decimal
+
+    @property
+    def split(self) -> bool:
+        """True when only part of the lot is used: it is split in two."""
+        return self.take_t < self.quantity_t
+
+
+@dataclass(frozen=True)
+class PlannedCancellation:
+    """What an approval would register for one project, lot by lot."""
+
+    project_number: str
+    project_name: str
+    quantity_t: Decimal
+    available_t: Decimal
+    lots: list[PlannedLot]
+
+    @property
+    def short(self) -> bool:
+        """True when the entity's 待抵销 lots do not cover the quantity."""
+        return self.quantity_t > self.available_t
+
+
+def plan(session: Session, uscc: str, application: Application) -> list[PlannedCancellation]:
+    """What approving the application would register, read without changing anything.
+
+    The approval itself reads the lots again under a lock, so what it registers may differ
+    only if the lots changed in between; then it is refused rather than changed.
+    """
+    requested = requested_by_project(application)
+    query = select(CcerLot).where(
+        CcerLot.uscc == uscc,
+        CcerLot.project_number.in_(sorted(requested)),
+        CcerLot.status == LotStatus.PENDING.value,
+    )
+    lots = list(session.scalars(query.order_by(CcerLot.id)))
+    planned = []
+    for project, quantity in requested.items():
+        of_project = [lot for lot in lots if lot.project_number == project]
+        planned.append(
+            PlannedCancellation(
+                project_number=project,
+                project_name=_project_name(session, project, of_project),
+                quantity_t=quantity,
+                available_t=plain(sum((lot.quantity_t for lot in of_project), Decimal(0))),
+                lots=[
+                    PlannedLot(lot.id, lot.quantity_t, plain(take))
+                    for lot, take in allocate(of_project, quantity)
+                ],
+            )
+        )
+    return planned
+
+
+def _spend(session: Session, lots: list[CcerLot], quantity: Decimal) -> list[dict[str, str | int]]:
+    """Mark ``quantity`` of the lots (oldest first) 已抵销; the lots used, with how much of each."""
+    used: list[dict[str, str | int]] = []
+    for lot, take in allocate(lots, quantity):
         if take == lot.quantity_t:
             lot.status = LotStatus.OFFSET.value
             used.append({"lot_id": lot.id, "quantity_t": format(plain(take), "f")})
@@ -156,6 +225,7 @@ def register(
     registration = Registration(
         submission_id=decision.submission_id,
         decision_id=decision.id,
+        version_id=decision.version_id,
         uscc=uscc,
         entity_name=entity.name,
         province=entity.province,

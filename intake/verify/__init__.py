@@ -32,9 +32,23 @@ def verify(
     deadline: dt.date = DEADLINE,
     exclude_submission: int | None = None,
     low_confidence: float = LOW_CONFIDENCE,
+    applicant_uscc: str | None = None,
+    application_year: int | None = None,
 ) -> list[Problem]:
-    """Every problem of the application, ordered as the fields appear on the form."""
-    check = Check(app, registry, deadline, exclude_submission, low_confidence)
+    """Every problem of the application, ordered as the fields appear on the form.
+
+    ``applicant_uscc`` binds the check to the enterprise account that hands the form in
+    (``APPLICANT_MISMATCH``); ``application_year`` to the year of its application.
+    """
+    check = Check(
+        app,
+        registry,
+        deadline,
+        exclude_submission,
+        low_confidence,
+        applicant_uscc=applicant_uscc,
+        application_year=application_year,
+    )
     with decimal.localcontext(_EXACT):
         problems = [problem for item in RULES for problem in run_rule(item, check)]
     return sorted(problems, key=lambda p: (field_sort_key(p.field), code_sort_key(p.code)))

@@ -29,6 +29,8 @@ class Entry:
     title: str
     message: str
     reveals_registry: bool = False
+    # A version with this problem cannot be submitted, and no reviewer can override it.
+    blocking: bool = False
 
 
 _ENTRIES = (
@@ -37,12 +39,14 @@ _ENTRIES = (
         "error",
         "文件无法读取",
         "文件无法打开或解码（文件损坏、加密、为空或格式不受支持），请重新上传",
+        blocking=True,
     ),
     Entry(
         "FORM_NOT_RECOGNIZED",
         "error",
         "不是申请表",
         "文件可以打开，但不是 2021 年或 2022 年使用 CCER 抵销配额清缴申请表",
+        blocking=True,
     ),
     Entry("FIELD_MISSING", "error", "必填项未填写", "{label}未填写"),
     Entry("VALUE_INVALID", "error", "填写内容无效", "{label}填写的“{actual}”不是有效的正数"),
@@ -183,9 +187,31 @@ _ENTRIES = (
         "项目不可用于抵销",
         "CCER 第 {row} 行：项目 {actual}（{name}）不可用于抵销配额清缴{note}",
     ),
+    Entry(
+        "APPLICANT_MISMATCH",
+        "error",
+        "不是本单位的申请表",
+        "申请表填写的统一社会信用代码 {actual} 不是本账户所属单位的代码 {expected}："
+        "只能为本单位提交申请，以下核对均按本单位的登记信息进行",
+        blocking=True,
+    ),
+    Entry(
+        "COPY_MISMATCH",
+        "error",
+        "盖章件与在线填写不一致",
+        "盖章件的{label}为“{actual}”，与在线填写的“{expected}”不一致",
+    ),
+    Entry(
+        "APPLICATION_YEAR_MISMATCH",
+        "error",
+        "申请表年度与本申请不符",
+        "本申请为 {expected} 年度，上传的是 {actual} 年度的申请表；{actual} 年度请另建一份申请",
+        blocking=True,
+    ),
 )
 
 CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
+BLOCKING_CODES = frozenset(entry.code for entry in _ENTRIES if entry.blocking)
 
 # The fields in the order they appear on the form, with their Chinese names.
 FIELD_LABELS: dict[str, str] = {

@@ -80,6 +80,11 @@ class Check:
     deadline: dt.date = dt.date(2023, 12, 15)
     exclude_submission: int | None = None
     low_confidence: float = 0.80
+    # The 统一社会信用代码 of the enterprise account that hands the form in: the registry
+    # checks then run against that entity only, never against the one the form names.
+    applicant_uscc: str | None = None
+    # The year of the application this form is a version of, once fixed.
+    application_year: int | None = None
     _projects: dict[str, ProjectRecord | None] = field(default_factory=dict, repr=False)
 
     def raw(self, path: str) -> Any:
@@ -149,9 +154,25 @@ class Check:
         return self.uscc is not None and bool(uscc_module.is_valid(self.uscc))
 
     @cached_property
+    def applicant_mismatch(self) -> bool:
+        """True when an enterprise account hands in a form naming another entity's code."""
+        if self.applicant_uscc is None or self.uscc is None:
+            return False
+        return fold(self.uscc).upper() != self.applicant_uscc
+
+    @cached_property
     def entity(self) -> EntityRecord | None:
-        """The registry's entity for this code; None when blank, invalid or unknown."""
-        if self.uscc is None or not self.uscc_valid:
+        """The registry's entity for this code; None when blank, invalid or unknown.
+
+        With an applicant it is always the applicant's own entity: what the registry holds
+        for the code the form names is never looked up, so nothing a user sees (message,
+        code or timing) depends on another entity's data.
+        """
+        if self.uscc is None:
+            return None
+        if self.applicant_uscc is not None:
+            return self.registry.entity(self.applicant_uscc)
+        if not self.uscc_valid:
             return None
         return self.registry.entity(str(uscc_module.compact(self.uscc)))
 

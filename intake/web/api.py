@@ -7,11 +7,12 @@ uses no cookies, so it is exempt from CSRF. Responses use the contract's JSON.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, abort, g, jsonify, make_response, request, url_for
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -19,20 +20,23 @@ from intake.accounts.models import Role, User
 from intake.accounts.operations import user_for_token
 from intake.application import Application
 from intake.checking import check_application, parse_report
-from intake.review import operations
-from intake.review.models import CheckState, Submission, Version
+from intake.review import decisions, operations
+from intake.review.models import CheckState, Submission, SubmissionState, Version
+from intake.review.registration import ReviewError
 from intake.sandbox import Limits
 from intake.web.database import db, settings, storage
 from intake.web.enterprise.access import registry
+from intake.web.errors import describe
 from intake.web.jobs import runner
 from intake.web.openapi import openapi_document
 from intake.web.reporting import visible_report
-from intake.web.security import csrf
+from intake.web.security import address, csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 F = TypeVar("F")
+T = TypeVar("T")
 
 
 def token_required(view: F) -> F:
@@ -82,7 +86,7 @@ def check() -> Response:
     if report.application is not None:
         report = check_application(
             report.application, registry(), file=report.file, deadline=config.deadline,
-            low_confidence=config.ocr_low_confidence,
+            low_confidence=config.ocr_low_confidence, applicant_uscc=api_user().uscc,
         )  # fmt: skip
     return jsonify(visible_report(report.to_json(), api_user()))
 
@@ -90,8 +94,15 @@ def check() -> Response:
 @bp.get("/applications")
 @token_required
 def list_applications() -> Response:
-    """The user's entity's applications."""
-    submissions = db().query(Submission).filter(Submission.uscc == api_user().uscc)
+    """The user's entity's applications (not those deleted)."""
+    submissions = (
+        db()
+        .query(Submission)
+        .filter(
+            Submission.uscc == api_user().uscc,
+            Submission.state != SubmissionState.DISCARDED.value,
+        )
+    )
     return jsonify({"applications": [_summary(s) for s in submissions.order_by(Submission.id)]})
 
 
@@ -107,6 +118,44 @@ def create_application() -> tuple[Response, int]:
 def add_version(submission_id: int) -> tuple[Response, int]:
     """A new version of an application, as a file or as application JSON."""
     return _new_version(_own(submission_id))
+
+
+@bp.post("/applications/<int:submission_id>/copy")
+@token_required
+def attach_copy(submission_id: int) -> tuple[Response, int]:
+    """The stamped copy of an application typed online (multipart ``file``), checked later."""
+    upload = _file()
+    version = _refused_as_409(
+        operations.attach_copy, db(), storage(), _own(submission_id), user=api_user(),
+        data=upload.read(), filename=upload.filename or "copy", address=address(),
+    )  # fmt: skip
+    runner().submit(version.id)
+    db().refresh(version)
+    return jsonify(_version_json(version)), 202
+
+
+@bp.post("/applications/<int:submission_id>/submit")
+@token_required
+def submit(submission_id: int) -> Response:
+    """Hand the latest version in for review."""
+    _refused_as_409(decisions.submit, db(), _own(submission_id), api_user(), address())
+    return jsonify(_summary(_own(submission_id)))
+
+
+@bp.post("/applications/<int:submission_id>/withdraw")
+@token_required
+def withdraw(submission_id: int) -> Response:
+    """Take a submitted application back before the decision."""
+    _refused_as_409(decisions.withdraw, db(), _own(submission_id), api_user(), address())
+    return jsonify(_summary(_own(submission_id)))
+
+
+@bp.delete("/applications/<int:submission_id>")
+@token_required
+def discard(submission_id: int) -> tuple[str, int]:
+    """Delete a draft that was never submitted."""
+    _refused_as_409(decisions.discard, db(), _own(submission_id), api_user(), address())
+    return "", 204
 
 
 @bp.get("/applications/<int:submission_id>")
@@ -135,24 +184,39 @@ def _new_version(submission: Submission | None) -> tuple[Response, int]:
         data = upload.read()
         name = upload.filename or "upload"
         if submission is None:
-            version = operations.create_from_upload(
-                db(), storage(), uscc=user.uscc or "", data=data, filename=name, user_id=user.id
-            )
+            version = _refused_as_409(
+                operations.create_from_upload, db(), storage(), user=user, data=data,
+                filename=name, address=address(),
+            )  # fmt: skip
         else:
-            version = operations.add_version(
-                db(), submission, user_id=user.id, storage=storage(), data=data, filename=name
-            )
+            version = _refused_as_409(
+                operations.add_version, db(), submission, user=user, storage=storage(),
+                data=data, filename=name, address=address(),
+            )  # fmt: skip
         runner().submit(version.id)
         db().refresh(version)
         return jsonify(_version_json(version)), 202 if version.report_json is None else 201
     report = _checked_json(submission)
     if submission is None:
-        version = operations.create_from_form(
-            db(), uscc=user.uscc or "", report=report, user_id=user.id
+        version = _refused_as_409(
+            operations.create_from_form, db(), user=user, report=report, address=address()
         )
     else:
-        version = operations.add_version(db(), submission, user_id=user.id, report=report)
+        version = _refused_as_409(
+            operations.add_version, db(), submission, user=user, report=report,
+            address=address(),
+        )  # fmt: skip
     return jsonify(_version_json(version)), 201
+
+
+def _refused_as_409(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one operation; a refusal (ReviewError) answers 409 with its Chinese reason."""
+    try:
+        return operation(*args, **kwargs)
+    except ReviewError as error:
+        db().rollback()
+        body = {"error": {"status": 409, "title": describe(409)[0], "message": str(error)}}
+        abort(make_response(jsonify(body), 409))
 
 
 def _checked_json(submission: Submission | None) -> Any:
@@ -170,6 +234,8 @@ def _checked_json(submission: Submission | None) -> Any:
         application, registry(), file=None, deadline=config.deadline,
         low_confidence=config.ocr_low_confidence,
         exclude_submission=submission.id if submission is not None else None,
+        applicant_uscc=api_user().uscc,
+        application_year=submission.year if submission is not None else None,
     )  # fmt: skip
 
 
@@ -219,6 +285,7 @@ def _summary(submission: Submission, *, with_application: bool = False) -> dict[
         "uscc": submission.uscc,
         "year": submission.year,
         "state": submission.state,
+        "submitted_version": submission.submitted_version,
         "versions": [_version_json(v) for v in submission.versions],
     }
     if with_application:

@@ -17,11 +17,11 @@ from typing import Protocol
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from intake.application import Report
+from intake.application import Application, Report
 from intake.checking import check_application, parse_report
 from intake.config import Settings
-from intake.registry.lookup import SqlRegistry
 from intake.review import operations
+from intake.review.claims import review_registry
 from intake.review.models import CheckState, Version
 from intake.sandbox import Limits
 from intake.storage import Storage
@@ -116,7 +116,7 @@ def run_check(app: Flask, version_id: int) -> None:
             return
         operations.start_check(session, version)
         try:
-            report = check_stored_file(
+            report, copy = check_stored_file(
                 session, storage(app), settings(app), version, isolated=parse_isolated(app)
             )
         except Exception:
@@ -124,7 +124,7 @@ def run_check(app: Flask, version_id: int) -> None:
             session.rollback()
             operations.fail_check(session, version, FAILED_MESSAGE)
             return
-        operations.record_check(session, version, report)
+        operations.record_check(session, version, report, copy=copy)
 
 
 def parse_isolated(app: Flask) -> bool:
@@ -134,28 +134,43 @@ def parse_isolated(app: Flask) -> bool:
 
 def check_stored_file(
     session: Session, store: Storage, config: Settings, version: Version, *, isolated: bool = True
-) -> Report:
-    """The report of the version's stored file (the upload's name is only a label)."""
-    if version.file_sha256 is None:
+) -> tuple[Report, Application | None]:
+    """The report of the version (its stored file, or its online form and stamped copy),
+    and what was read of the copy (None for an uploaded version).
+
+    The check is bound to the application's own entity and year, whatever the file says.
+    """
+    sha256 = version.checked_file_sha256
+    if sha256 is None:
         raise ValueError("version has no stored file")
-    data = store.read(version.file_sha256)
+    data = store.read(sha256)
+    name = version.original_filename if version.file_sha256 else version.copy_filename
     with tempfile.TemporaryDirectory(prefix="intake-check-") as work:
         path = Path(work) / "upload"
         path.write_bytes(data)
-        report = parse_report(
+        parsed = parse_report(
             path,
-            name=version.original_filename,
+            name=name,
             ocr_cache=config.instance_path / "ocr-cache",
             limits=Limits(config.parse_timeout_s, config.parse_memory_mb) if isolated else None,
         )
-    if report.application is None:
-        return report
-    registry = SqlRegistry(session, claims=lambda uscc, ex: operations.claims(session, uscc, ex))
-    return check_application(
-        report.application,
-        registry,
-        file=report.file,
+    copy = None
+    if version.file_sha256 is None:  # typed online: the file read is its stamped copy
+        copy, application = parsed, Application.from_json(version.application_json or {})
+    elif parsed.application is None:
+        return parsed, None
+    else:
+        application = parsed.application
+    submission = version.submission
+    report = check_application(
+        application,
+        review_registry(session),
+        file=parsed.file if copy is None else None,
         deadline=config.deadline,
         low_confidence=config.ocr_low_confidence,
-        exclude_submission=version.submission_id,
+        exclude_submission=submission.id,
+        applicant_uscc=submission.uscc,
+        application_year=submission.year,
+        copy=copy,
     )
+    return report, copy.application if copy is not None else None

@@ -109,7 +109,7 @@ def audit_log() -> str:
     form = AuditFilterForm(request.args)
     entries = audit.entries(db(), _audit_filter(form))
     return render_template(
-        "ministry/audit.html", form=form, entries=entries, actions=export.ACTION_NAMES
+        "ministry/audit.html", form=form, entries=entries, actions=audit.ACTION_NAMES
     )
 
 

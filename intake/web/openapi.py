@@ -26,6 +26,8 @@ ERRORS = {
     "404": _json(_ref("Error"), "no such application of the user's entity"),
     "413": _json(_ref("Error"), "file larger than the upload limit"),
 }
+# A state change the application's state does not allow, with the reason in Chinese.
+REFUSED = {"409": _json(_ref("Error"), "refused in the application's current state")}
 FILE_BODY = {
     "multipart/form-data": {
         "schema": {
@@ -120,7 +122,11 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "integer"},
             "uscc": {"type": "string"},
             "year": {"type": ["integer", "null"]},
-            "state": {"type": "string", "enum": ["draft", "submitted", "approved", "rejected"]},
+            "state": {
+                "type": "string",
+                "enum": ["draft", "submitted", "approved", "rejected", "withdrawn", "discarded"],
+            },
+            "submitted_version": {"type": ["integer", "null"]},
             "versions": {"type": "array", "items": _ref("Version")},
             "application": {"oneOf": [_ref("Application"), {"type": "null"}]},
         },
@@ -161,16 +167,39 @@ PATHS: dict[str, Any] = {
                                "400": _json(_ref("Error"), "no file and no JSON object"),
                                **ERRORS}},
     },
-    "/applications/{application_id}": {"get": {
-        "summary": "Read an application", "operationId": "readApplication", "security": SECURITY,
-        "parameters": [APPLICATION_ID],
-        "responses": {"200": _json(_ref("ApplicationSummary"), "the application"), **ERRORS},
+    "/applications/{application_id}": {
+        "get": {"summary": "Read an application", "operationId": "readApplication",
+                "security": SECURITY, "parameters": [APPLICATION_ID],
+                "responses": {"200": _json(_ref("ApplicationSummary"), "the application"),
+                              **ERRORS}},
+        "delete": {"summary": "Delete a draft never submitted", "operationId": "discard",
+                   "security": SECURITY, "parameters": [APPLICATION_ID],
+                   "responses": {"204": {"description": "deleted (kept in the log)"},
+                                 **ERRORS, **REFUSED}},
+    },
+    "/applications/{application_id}/copy": {"post": {
+        "summary": "Attach the stamped copy of an application typed online",
+        "operationId": "attachCopy", "security": SECURITY, "parameters": [APPLICATION_ID],
+        "requestBody": {"required": True, "content": FILE_BODY},
+        "responses": {"202": _json(_ref("Version"), "attached; the check runs"),
+                      **ERRORS, **REFUSED},
+    }},
+    "/applications/{application_id}/submit": {"post": {
+        "summary": "Submit the latest version for review", "operationId": "submit",
+        "security": SECURITY, "parameters": [APPLICATION_ID],
+        "responses": {"200": _json(_ref("ApplicationSummary"), "submitted"), **ERRORS, **REFUSED},
+    }},
+    "/applications/{application_id}/withdraw": {"post": {
+        "summary": "Withdraw a submitted application before the decision",
+        "operationId": "withdraw", "security": SECURITY, "parameters": [APPLICATION_ID],
+        "responses": {"200": _json(_ref("ApplicationSummary"), "withdrawn"), **ERRORS, **REFUSED},
     }},
     "/applications/{application_id}/versions": {"post": {
         "summary": "Add a corrected version", "operationId": "addVersion", "security": SECURITY,
         "parameters": [APPLICATION_ID], "requestBody": NEW_VERSION_BODY,
         "responses": {"201": _json(_ref("Version"), "added and checked"),
-                      "202": _json(_ref("Version"), "added; the check runs"), **ERRORS},
+                      "202": _json(_ref("Version"), "added; the check runs"),
+                      **ERRORS, **REFUSED},
     }},
     "/applications/{application_id}/report": {"get": {
         "summary": "The report of the latest (or a given) version", "operationId": "getReport",

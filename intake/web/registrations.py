@@ -21,7 +21,7 @@ from intake.review.decisions import ReviewError
 from intake.review.records import Registration
 from intake.web.database import db
 from intake.web.enterprise.access import own_submission
-from intake.web.security import roles_required, user
+from intake.web.security import address, roles_required, user
 
 bp = Blueprint("registrations", __name__, url_prefix="/registrations")
 
@@ -88,7 +88,7 @@ def export_xlsx() -> Response:
     session = db()
     audit.record(
         session,
-        Actor.of(user(), request.remote_addr),
+        Actor.of(user(), address()),
         Action.EXPORT,
         target="抵销登记",
         details={"rows": len(rows)},
@@ -123,11 +123,42 @@ def submit(submission_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        decisions.submit(db(), submission, user(), request.remote_addr or "")
+        decisions.submit(db(), submission, user(), address())
         flash("申请已提交，等待省级主管部门审核", "info")
     except ReviewError as error:
         flash(str(error), "error")
     return redirect(url_for("registrations.decisions_page", submission_id=submission_id))
+
+
+@bp.route("/applications/<int:submission_id>/withdraw", methods=["POST"])
+@roles_required(Role.ENTERPRISE)
+def withdraw(submission_id: int) -> Response:
+    """Take a submitted application back before the decision."""
+    submission = own_submission(submission_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        decisions.withdraw(db(), submission, user(), address())
+        flash("申请已撤回。修改后形成新版本，可再次提交审核", "info")
+    except ReviewError as error:
+        flash(str(error), "error")
+    return redirect(url_for("registrations.decisions_page", submission_id=submission_id))
+
+
+@bp.route("/applications/<int:submission_id>/discard", methods=["POST"])
+@roles_required(Role.ENTERPRISE)
+def discard(submission_id: int) -> Response:
+    """Delete a draft that was never submitted (it is hidden; the log keeps it)."""
+    submission = own_submission(submission_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        decisions.discard(db(), submission, user(), address())
+    except ReviewError as error:
+        flash(str(error), "error")
+        return redirect(url_for("registrations.decisions_page", submission_id=submission_id))
+    flash(f"申请 {submission_id} 已删除", "info")
+    return redirect(url_for("enterprise.home"))
 
 
 @bp.route("/notices")

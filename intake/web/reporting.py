@@ -83,10 +83,19 @@ def section_of(path: str | None) -> str:
 
 
 def visible_problems(
-    problems: list[dict[str, Any]], uscc: str | None, viewer: User | None
+    problems: list[dict[str, Any]],
+    uscc: str | None,
+    viewer: User | None,
+    *,
+    entitled: bool | None = None,
 ) -> list[dict[str, Any]]:
-    """The problems, with ``expected`` hidden where it would reveal another entity's data."""
-    entitled = viewer is not None and viewer.can_see_entity(uscc)
+    """The problems, with ``expected`` hidden where it would reveal another entity's data.
+
+    ``entitled`` is decided by the caller when it knows more than the user's role (a
+    reviewer's queue holds only its province's applications).
+    """
+    if entitled is None:
+        entitled = viewer is not None and viewer.can_see_entity(uscc)
     shown = []
     for problem in problems:
         entry = CATALOGUE.get(problem.get("code", ""))

@@ -33,6 +33,7 @@ from intake.review import (
     decisions,
     notify,
     queries,
+    registration,
     registration_queries,
     usage,
 )
@@ -42,9 +43,11 @@ from intake.review.decisions import ReviewError
 from intake.review.diff import diff_applications, diff_problems
 from intake.review.models import Submission, Version
 from intake.review.records import ProjectVerification, ReviewNote
+from intake.verify.catalogue import label as field_label
+from intake.verify.copy import side_by_side
 from intake.web import reporting
 from intake.web.database import db, settings, storage
-from intake.web.security import roles_required, user
+from intake.web.security import address, roles_required, user
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -70,11 +73,6 @@ def _version(submission: Submission, number_: int | None) -> Version:
         if version.number == number_:
             return version
     abort(404)
-
-
-def address() -> str:
-    """The address the request came from, as the audit log keeps it."""
-    return request.remote_addr or ""
 
 
 @bp.route("/")
@@ -161,9 +159,10 @@ def _problems(version: Version) -> list[dict[str, Any]]:
 def _detail(submission: Submission, version: Version, **forms: Any) -> str:
     data = version.application_json
     application = Application.from_json(data) if data else None
-    problems = reporting.visible_problems(_problems(version), submission.uscc, user())
+    # The queue reaches only the reviewer's own province: its registry data may be shown.
+    problems = reporting.visible_problems(_problems(version), submission.uscc, None, entitled=True)
     errors = standing_errors(version)
-    approve_form = forms.get("approve_form") or ApproveForm()
+    approve_form = forms.get("approve_form") or ApproveForm(version=str(version.number))
     if not approve_form.overrides.entries:
         for problem in errors:
             approve_form.overrides.append_entry({"key": problem_key(problem), "reason": ""})
@@ -184,7 +183,7 @@ def _detail(submission: Submission, version: Version, **forms: Any) -> str:
         foreign_uscc=False,
         standing=list(zip(errors, approve_form.overrides.entries, strict=False)),
         approve_form=approve_form,
-        reject_form=forms.get("reject_form") or RejectForm(),
+        reject_form=forms.get("reject_form") or RejectForm(version=str(version.number)),
         note_form=note_form,
         notes=decision_items.draft_notes(db(), version),
         decisions=decisions.decisions_of(db(), submission.id),
@@ -192,7 +191,28 @@ def _detail(submission: Submission, version: Version, **forms: Any) -> str:
         history=_history(submission),
         registration=registration_queries.registration_of(db(), submission.id),
         requested=number(application.offset_requested_t) if application else None,
+        copy_rows=_copy_rows(application, version),
     )
+
+
+@dataclass(frozen=True)
+class CopyRow:
+    """One field of an online application beside what its stamped copy shows."""
+
+    label: str
+    online: str
+    copy: str
+    same: bool
+
+
+def _copy_rows(application: Application | None, version: Version) -> list[CopyRow]:
+    if application is None or version.copy_application_json is None:
+        return []
+    copy = Application.from_json(version.copy_application_json)
+    return [
+        CopyRow(field_label(path), mine, theirs, same)
+        for path, mine, theirs, same in side_by_side(application, copy)
+    ]
 
 
 @bp.route("/<int:submission_id>")
@@ -210,7 +230,8 @@ def original(submission_id: int, number_: int) -> Response:
     """The uploaded file of a version, as it was received."""
     submission = province_submission(submission_id)
     version = _version(submission, number_)
-    if version.file_sha256 is None or not storage().exists(version.file_sha256):
+    sha256 = version.checked_file_sha256
+    if sha256 is None or not storage().exists(sha256):
         abort(404)
     session = db()
     audit.record(
@@ -222,9 +243,11 @@ def original(submission_id: int, number_: int) -> Response:
     )
     session.commit()
     return send_file(
-        storage().path(version.file_sha256),
+        storage().path(sha256),
         as_attachment=True,
-        download_name=version.original_filename or f"application-{submission.id}",
+        download_name=version.original_filename
+        or version.copy_filename
+        or f"application-{submission.id}",
     )
 
 
@@ -269,24 +292,47 @@ def delete_note(submission_id: int, note_id: int) -> Response:
 @bp.route("/<int:submission_id>/approve", methods=["POST"])
 @roles_required(Role.PROVINCE)
 def approve(submission_id: int) -> str | Response:
-    """Approve the latest version and register the offset."""
+    """Show what approving would register; approve and register once that is confirmed."""
     submission = province_submission(submission_id)
     form = ApproveForm()
     if not form.validate_on_submit():
         return _detail(submission, _version(submission, None), approve_form=form)
     overrides = {entry.key.data: entry.reason.data or "" for entry in form.overrides.entries}
+    if form.confirmed.data != "1":
+        return _confirm(submission, form, overrides)
     try:
         result = decisions.approve(
-            db(), submission, user(), overrides=overrides, comment=form.comment.data or "",
-            address=address(),
+            db(), submission, user(), version=form.version_value, overrides=overrides,
+            comment=form.comment.data or "", address=address(),
         )  # fmt: skip
     except ReviewError as error:
         db().rollback()
         flash(str(error), "error")
-        return _detail(db().get(Submission, submission_id) or submission, _latest(submission_id))
+        return redirect(url_for("review.detail", submission_id=submission_id))
     notify.deliver(db(), settings(), result.notice)
     flash("已审核通过，抵销登记已完成", "info")
     return redirect(url_for("review.detail", submission_id=submission.id))
+
+
+def _confirm(
+    submission: Submission, form: ApproveForm, overrides: dict[str, str]
+) -> str | Response:
+    """The confirmation page: the rows, quantities and lots the approval would register."""
+    version = _version(submission, form.version_value)
+    try:
+        if version is not submission.latest or submission.submitted_version != version.number:
+            raise ReviewError("提交审核的版本已发生变化，请刷新页面后重新审核")
+        decision_items.override_notes(submission, version, user(), overrides)
+        application = Application.from_json(version.application_json or {})
+        planned = registration.plan(db(), submission.uscc, application)
+    except ReviewError as error:
+        flash(str(error), "error")
+        return redirect(url_for("review.detail", submission_id=submission.id) + "#decide")
+    return render_template(
+        "review/confirm.html", submission=submission, version=version, form=form,
+        planned=planned, total=sum((p.quantity_t for p in planned), Decimal(0)),
+        short=[p for p in planned if p.short],
+    )  # fmt: skip
 
 
 @bp.route("/<int:submission_id>/reject", methods=["POST"])
@@ -299,11 +345,13 @@ def reject(submission_id: int) -> str | Response:
         return _detail(submission, _version(submission, None), reject_form=form)
     try:
         result = decisions.reject(
-            db(), submission, user(), comment=form.comment.data or "", address=address()
-        )
+            db(), submission, user(), version=form.version_value,
+            comment=form.comment.data or "", address=address(),
+        )  # fmt: skip
     except ReviewError as error:
+        db().rollback()
         flash(str(error), "error")
-        return _detail(submission, _latest(submission_id), reject_form=form)
+        return redirect(url_for("review.detail", submission_id=submission_id))
     notify.deliver(db(), settings(), result.notice)
     flash("已驳回，审核意见已一次性告知申请单位", "info")
     return redirect(url_for("review.detail", submission_id=submission.id))

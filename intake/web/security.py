@@ -190,3 +190,8 @@ def login_throttle(app: Flask | None = None) -> LoginThrottle:
     """The app's login throttle."""
     value: LoginThrottle = (app or current_app).extensions["intake.login_throttle"]
     return value
+
+
+def address() -> str:
+    """The address the request came from, as the audit log keeps it."""
+    return request.remote_addr or ""

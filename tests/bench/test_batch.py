@@ -21,6 +21,7 @@ from intake.registry.lookup import SqlRegistry
 from intake.render import render_docx
 from intake.review import operations
 from intake.review.models import Submission
+from tests.review.review_factories import applicant
 
 D = Decimal
 
@@ -123,7 +124,7 @@ def _stored(session: Session, uscc: str, rows: list[tuple[str, str]], state: str
     """A checked application of the unit in ``state``; its submission id."""
     app = Application(uscc=uscc, year=2021, ccer_rows=[CcerRow(D(q), p) for p, q in rows])
     report = Report(file=None, application=app, problems=[])
-    submission = operations.create_from_form(session, uscc=uscc, report=report, user_id=None)
+    submission = operations.create_from_form(session, user=applicant(session, uscc), report=report)
     submission.submission.state = state
     session.commit()
     return submission.submission.id
@@ -142,8 +143,14 @@ def test_preloaded_claims_are_the_stored_claims_of_live_latest_versions(
     replaced = _stored(session, other, [("777", "1")], "submitted")
     submission = session.get(Submission, replaced)
     assert submission is not None
-    second = Application(uscc=other, year=2022, ccer_rows=[CcerRow(D(3), "888")])
-    operations.add_version(session, submission, user_id=None, report=Report(None, second, []))
+    second = Application(uscc=other, year=2021, ccer_rows=[CcerRow(D(3), "888")])
+    submission.state = "draft"  # a new version is made in draft, then submitted again
+    operations.add_version(
+        session,
+        submission,
+        user=applicant(session, submission.uscc),
+        report=Report(None, second, []),
+    )
     submission.state = "submitted"
     session.commit()
     seen: list[str] = []

@@ -13,14 +13,17 @@ from intake import create_app
 from intake.application import Problem, Report
 from intake.review.models import Submission
 from intake.review.operations import create_from_form
+from intake.storage import Storage
 from intake.web.database import sessions
 from tests.review.review_factories import (
     USCC,
     MakeSubmission,
     Users,
+    applicant,
     application,
     make_users,
     seed_registry,
+    stamp,
 )
 
 
@@ -38,18 +41,29 @@ def users(registry_session: Session) -> Users:
 
 
 @pytest.fixture
-def make_submission(registry_session: Session) -> MakeSubmission:
-    """A checked submission (draft) of the application with these problems."""
+def file_store(tmp_path: Path) -> Storage:
+    """A file store in the test's folder."""
+    return Storage(tmp_path / "files")
+
+
+@pytest.fixture
+def make_submission(registry_session: Session, file_store: Storage) -> MakeSubmission:
+    """A checked submission (draft) of the application with these problems, typed online
+    and, unless ``stamped=False``, with a matching stamped copy (so it can be submitted)."""
 
     def make(
         uscc: str = USCC,
         year: int = 2021,
         rows: list[tuple[str, str]] | None = None,
         problems: list[Problem] | None = None,
+        stamped: bool = True,
     ) -> Submission:
         app = application(uscc, year, rows)
         report = Report(file=None, application=app, problems=list(problems or []))
-        version = create_from_form(registry_session, uscc=uscc, report=report, user_id=None)
+        user = applicant(registry_session, uscc)
+        version = create_from_form(registry_session, user=user, report=report)
+        if stamped:
+            stamp(registry_session, file_store, version)
         return version.submission
 
     return make

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -12,9 +14,13 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from intake.accounts.models import User
-from intake.application import Application, CcerRow, Declaration, Problem
+from intake.application import Application, CcerRow, Declaration, Problem, Report
+from intake.checking import check_application
 from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project
-from intake.review.models import Submission
+from intake.review.claims import review_registry
+from intake.review.models import Submission, Version
+from intake.review.operations import attach_copy, record_check
+from intake.storage import Storage
 
 D = Decimal
 USCC = "91140105MAN619RM62"  # 山西省
@@ -125,6 +131,37 @@ def make_users(session: Session) -> Users:
     )
     session.commit()
     return users
+
+
+def applicant(session: Session, uscc: str = USCC) -> User:
+    """The enterprise account of the entity (made on first use)."""
+    found = session.scalar(
+        select(User).where(User.uscc == uscc, User.role == "enterprise").order_by(User.id)
+    )
+    return found or make_user(session, f"applicant-{uscc}", "enterprise", uscc=uscc)
+
+
+def stamp(session: Session, storage: Storage | None, version: Version, **changes: Any) -> Version:
+    """Attach a stamped copy to an online version, read as its own values (with ``changes``)."""
+    storage = storage or Storage(Path(tempfile.mkdtemp(prefix="intake-test-copies-")))
+    submission = version.submission
+    user = applicant(session, submission.uscc)
+    version = attach_copy(
+        session, storage, submission, user=user, data=f"copy {version.id}".encode(),
+        filename="盖章件.pdf",
+    )  # fmt: skip
+    online = Application.from_json(version.application_json or {})
+    copy = dataclasses.replace(online, stamp_present=True, source_kind="ocr", **changes)
+    report = check_application(
+        online, review_registry(session), applicant_uscc=submission.uscc,
+        application_year=submission.year, exclude_submission=submission.id,
+        copy=Report(file="盖章件.pdf", application=copy),
+    )  # fmt: skip
+    report = dataclasses.replace(report, problems=[
+        p for p in report.problems if p.code in ("COPY_MISMATCH", "STAMP_MISSING")
+    ] + [p for p in Report.from_json(version.report_json or {}).problems])  # fmt: skip
+    record_check(session, version, report, copy=copy)
+    return version
 
 
 def application(

@@ -31,7 +31,9 @@ from tests.review.review_factories import (
     OTHER_USCC,
     USCC,
     Users,
+    applicant,
     application,
+    stamp,
 )
 from tests.review.test_review_web import client_for
 
@@ -51,7 +53,7 @@ def _hand_in(
 ) -> None:
     """A checked application of the entity, put straight into ``state``."""
     report = Report(file=None, application=application(uscc, year, rows), problems=[])
-    submission = create_from_form(session, uscc=uscc, report=report, user_id=None).submission
+    submission = create_from_form(session, user=applicant(session, uscc), report=report).submission
     submission.state = state
     session.commit()
 
@@ -210,12 +212,22 @@ def test_an_entity_outside_the_registry_is_reviewed_by_the_province_it_declares(
 ) -> None:
     unregistered = "91140100TEST00001X"
     report = Report(file=None, application=application(unregistered), problems=[])
-    version = create_from_form(registry_session, uscc=unregistered, report=report, user_id=None)
+    version = create_from_form(
+        registry_session, user=applicant(registry_session, unregistered), report=report
+    )
     submission = version.submission
     assert entity_province(registry_session, submission) == "山西省"
-    add_version(registry_session, submission, user_id=None, storage=Storage(tmp_path), data=b"x")
+    add_version(
+        registry_session,
+        submission,
+        user=applicant(registry_session, submission.uscc),
+        storage=Storage(tmp_path),
+        data=b"x",
+    )
     assert entity_province(registry_session, submission) is None  # not read yet
-    registered = create_from_form(registry_session, uscc=OTHER_USCC, report=report, user_id=None)
+    registered = create_from_form(
+        registry_session, user=applicant(registry_session, OTHER_USCC), report=report
+    )
     assert entity_province(registry_session, registered.submission) == "新疆维吾尔自治区"
 
 
@@ -266,21 +278,21 @@ def test_a_bad_filter_shows_every_project(
 def test_registrations_are_paged_and_exported_whole(
     review_app: Flask, web_session: Session, web_users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = create_from_form(
-        web_session, uscc=USCC, user_id=None,
+    first = stamp(web_session, None, create_from_form(
+        web_session, user=applicant(web_session, USCC),
         report=Report(file=None, application=application(), problems=[]),
-    ).submission  # fmt: skip
-    second = create_from_form(
-        web_session, uscc=OTHER_USCC, user_id=None,
+    )).submission  # fmt: skip
+    second = stamp(web_session, None, create_from_form(
+        web_session, user=applicant(web_session, OTHER_USCC),
         report=Report(file=None, application=application(OTHER_USCC, rows=[("2075", "1000")]),
                       problems=[]),
-    ).submission  # fmt: skip
+    )).submission  # fmt: skip
     submit(web_session, first, web_users.enterprise)
     submit(web_session, second, web_users.other_enterprise)
-    approve(web_session, first, web_users.reviewer)
+    approve(web_session, first, web_users.reviewer, version=first.submitted_version)
     web_users.other_reviewer.province = "新疆维吾尔自治区"
     web_session.commit()
-    approve(web_session, second, web_users.other_reviewer)
+    approve(web_session, second, web_users.other_reviewer, version=second.submitted_version)
     monkeypatch.setattr(registration_queries, "PAGE_SIZE", 1)
     ministry = client_for(review_app, "mee")
     page = ministry.get("/registrations/?year=2021").text

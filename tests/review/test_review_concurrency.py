@@ -21,7 +21,7 @@ from intake.review.decisions import ReviewError, approve, submit
 from intake.review.models import Submission, SubmissionState
 from intake.review.operations import create_from_form
 from intake.review.records import Cancellation, Registration
-from tests.review.review_factories import application, make_user
+from tests.review.review_factories import application, make_user, stamp
 
 D = Decimal
 ROUNDS = 6
@@ -43,7 +43,9 @@ def _submitted(session: Session, uscc: str, year: int, quantity: str) -> int:
     user = make_user(session, f"e{uscc}{year}", "enterprise", uscc=uscc)
     app = application(uscc, year, [("2075", quantity)])
     report = Report(file=None, application=app, problems=[])
-    submission = create_from_form(session, uscc=uscc, report=report, user_id=None).submission
+    submission = stamp(
+        session, None, create_from_form(session, user=user, report=report)
+    ).submission
     submit(session, submission, user)
     return submission.id
 
@@ -65,7 +67,7 @@ def _approve_together(engine: Engine, reviewer_id: int, submission_ids: list[int
             session.commit()  # end the read transaction: the approval starts its own
             barrier.wait()
             try:
-                approve(session, submission, reviewer)
+                approve(session, submission, reviewer, version=submission.submitted_version)
                 outcomes[slot] = "approved"
             except ReviewError as error:
                 outcomes[slot] = str(error)

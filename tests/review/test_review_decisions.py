@@ -27,9 +27,11 @@ from tests.review.review_factories import (
     D,
     MakeSubmission,
     Users,
+    applicant,
     application,
     error,
     lots,
+    stamp,
     warning,
 )
 
@@ -40,7 +42,8 @@ def test_submit_moves_a_checked_draft_to_review_and_audits_it(
     submission = make_submission()
     submit(registry_session, submission, users.enterprise, "10.0.0.7")
     assert submission.state == SubmissionState.SUBMITTED
-    entry = registry_session.scalars(select(AuditEntry)).one()
+    assert submission.submitted_version == 1
+    entry = registry_session.scalars(select(AuditEntry).where(AuditEntry.action == "submit")).one()
     assert (entry.action, entry.username, entry.address, entry.submission_id) == (
         "submit",
         "datang",
@@ -79,6 +82,7 @@ def test_reject_sends_every_automatic_problem_and_every_note_at_once(
         registry_session,
         submission,
         users.reviewer,
+        version=submission.submitted_version,
         notes=[("contact_phone", "联系电话无人接听"), (None, "  ")],
         comment="请一并修改",
     )
@@ -103,9 +107,21 @@ def test_a_reviewer_of_another_province_cannot_decide(
     submit(registry_session, submission, users.enterprise)
     for who in ("other_reviewer", "ministry", "enterprise"):
         with pytest.raises(ReviewError, match="所在省级主管部门"):
-            reject(registry_session, submission, users.all()[who], notes=[(None, "不行")])
+            reject(
+                registry_session,
+                submission,
+                users.all()[who],
+                version=submission.submitted_version,
+                notes=[(None, "不行")],
+            )
         with pytest.raises(ReviewError, match="所在省级主管部门"):
-            approve(registry_session, submission, users.all()[who], overrides={"x": "y"})
+            approve(
+                registry_session,
+                submission,
+                users.all()[who],
+                version=submission.submitted_version,
+                overrides={"x": "y"},
+            )
     assert submission.state == SubmissionState.SUBMITTED
     assert registry_session.scalars(select(Decision)).all() == []
 
@@ -116,7 +132,7 @@ def test_rejecting_a_clean_application_needs_a_reason(
     submission = make_submission(problems=[warning()])
     submit(registry_session, submission, users.enterprise)
     with pytest.raises(ReviewError, match="至少写明一条理由"):
-        reject(registry_session, submission, users.reviewer)
+        reject(registry_session, submission, users.reviewer, version=submission.submitted_version)
     assert submission.state == SubmissionState.SUBMITTED
 
 
@@ -125,11 +141,17 @@ def test_resubmission_needs_a_new_version(
 ) -> None:
     submission = make_submission(problems=[error()])
     submit(registry_session, submission, users.enterprise)
-    reject(registry_session, submission, users.reviewer)
+    reject(registry_session, submission, users.reviewer, version=submission.submitted_version)
     with pytest.raises(ReviewError, match="状态为“已驳回”"):
         submit(registry_session, submission, users.enterprise)
     fixed = Report(file=None, application=application(), problems=[])
-    add_version(registry_session, submission, user_id=users.enterprise.id, report=fixed)
+    version = add_version(
+        registry_session,
+        submission,
+        user=applicant(registry_session, submission.uscc),
+        report=fixed,
+    )
+    stamp(registry_session, None, version)
     submit(registry_session, submission, users.enterprise)
     assert submission.state == SubmissionState.SUBMITTED
     assert [v.number for v in submission.versions] == [1, 2]
@@ -143,10 +165,22 @@ def test_approval_with_a_standing_error_needs_an_override_reason(
     submit(registry_session, submission, users.enterprise)
     key = decision_items.problem_key(problem)
     with pytest.raises(ReviewError, match="1 项错误未说明放行理由"):
-        approve(registry_session, submission, users.reviewer, overrides={key: "   "})
+        approve(
+            registry_session,
+            submission,
+            users.reviewer,
+            version=submission.submitted_version,
+            overrides={key: "   "},
+        )
     assert submission.state == SubmissionState.SUBMITTED
     assert lots(registry_session)[0] == ("2075", "10000", "待抵销", None)
-    approve(registry_session, submission, users.reviewer, overrides={key: "比例按四舍五入，可接受"})
+    approve(
+        registry_session,
+        submission,
+        users.reviewer,
+        version=submission.submitted_version,
+        overrides={key: "比例按四舍五入，可接受"},
+    )
     assert submission.state == SubmissionState.APPROVED
     note = registry_session.scalars(select(ReviewNote)).one()
     assert (note.kind, note.code, note.text) == (
@@ -162,7 +196,13 @@ def test_approval_moves_the_quantities_to_offset_splitting_lots(
 ) -> None:
     submission = make_submission(rows=[("2075", "12000"), ("2639", "3000"), ("2075", "500")])
     submit(registry_session, submission, users.enterprise)
-    result = approve(registry_session, submission, users.reviewer, address="10.1.1.1")
+    result = approve(
+        registry_session,
+        submission,
+        users.reviewer,
+        version=submission.submitted_version,
+        address="10.1.1.1",
+    )
     assert lots(registry_session) == [
         ("2075", "10000", "已抵销", None),  # used whole
         ("2075", "2500", "待抵销", None),  # 5000 - 2500 left pending
@@ -184,7 +224,8 @@ def test_approval_moves_the_quantities_to_offset_splitting_lots(
     ]
     assert lots(registry_session, OTHER_USCC) == [("2075", "4000", "待抵销", None)]
     actions = registry_session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions == ["submit", "approve", "register"]
+    assert actions == ["create", "attach_copy", "submit", "approve", "register"]
+    assert registration.version_id == submission.latest.id  # type: ignore[union-attr]
     assert "审核通过" in registry_session.scalars(select(Notice)).one().title
 
 
@@ -195,10 +236,10 @@ def test_an_approval_that_would_overspend_changes_nothing(
     second = make_submission(year=2022, rows=[("2075", "7000"), ("2639", "9000")])
     submit(registry_session, first, users.enterprise)
     submit(registry_session, second, users.enterprise)
-    approve(registry_session, first, users.reviewer)
+    approve(registry_session, first, users.reviewer, version=first.submitted_version)
     before = lots(registry_session)
     with pytest.raises(ReviewError) as raised:
-        approve(registry_session, second, users.reviewer)
+        approve(registry_session, second, users.reviewer, version=second.submitted_version)
     assert str(raised.value) == (
         "待抵销 CCER 不足，不能登记：项目 2075 申请注销 7000 吨，当前待抵销仅 6000 吨；"
         "项目 2639 申请注销 9000 吨，当前待抵销仅 8000 吨。请刷新后重新审核。"
@@ -218,7 +259,7 @@ def test_notes_sent_with_a_decision_are_kept_as_written(
     draft = decisions.add_note(registry_session, submission, users.reviewer, "草稿意见")
     draft.text = "草稿意见（修改）"
     registry_session.commit()  # a draft may still change
-    reject(registry_session, submission, users.reviewer)
+    reject(registry_session, submission, users.reviewer, version=submission.submitted_version)
     note = registry_session.scalars(select(ReviewNote)).one()
     with pytest.raises(ReviewError, match="不能修改或删除"):
         decisions.delete_note(registry_session, note, users.reviewer)
@@ -238,7 +279,7 @@ def test_records_refuse_update_and_delete_in_the_database(
 ) -> None:
     submission = make_submission()
     submit(registry_session, submission, users.enterprise)
-    approve(registry_session, submission, users.reviewer)
+    approve(registry_session, submission, users.reviewer, version=submission.submitted_version)
     for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
         with pytest.raises(DatabaseError):
             registry_session.execute(text(statement))
@@ -250,7 +291,7 @@ def test_the_orm_refuses_to_change_an_audit_entry(
     registry_session: Session, users: Users, make_submission: MakeSubmission
 ) -> None:
     submit(registry_session, make_submission(), users.enterprise)
-    entry = registry_session.scalars(select(AuditEntry)).one()
+    entry = registry_session.scalars(select(AuditEntry).where(AuditEntry.action == "submit")).one()
     registry_session.delete(entry)
     with pytest.raises(ImmutableRecord):
         registry_session.flush()

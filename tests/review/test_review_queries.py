@@ -71,7 +71,7 @@ def test_the_queue_filters_and_sorts(
     large = make_submission(year=2022, rows=[("2075", "900")])
     for submission in (small, large):
         submit(registry_session, submission, users.enterprise)
-    reject(registry_session, small, users.reviewer)
+    reject(registry_session, small, users.reviewer, version=small.submitted_version)
     assert _queue(registry_session, sort="requested", descending=True) == [large.id, small.id]
     assert _queue(registry_session, sort="requested", descending=False) == [small.id, large.id]
     assert _queue(registry_session, sort="errors", descending=True) == [small.id, large.id]
@@ -94,7 +94,7 @@ def test_live_claims_count_other_submitted_applications_only(
     assert claims.live_claims(registry_session, USCC, exclude=first.id) == {"2075": D(40)}
     registry = claims.review_registry(registry_session)
     assert registry.claimed_elsewhere(USCC, second.id) == {"2075": D(100), "2639": D(5)}
-    approve(registry_session, first, users.reviewer)
+    approve(registry_session, first, users.reviewer, version=first.submitted_version)
     assert claims.live_claims(registry_session, USCC) == {"2075": D(40)}
 
 
@@ -164,7 +164,13 @@ def test_a_decision_is_mailed_after_commit_when_smtp_is_configured(
 ) -> None:
     submission = make_submission(problems=[error()])
     submit(registry_session, submission, users.enterprise)
-    result = reject(registry_session, submission, users.reviewer, notes=[(None, "请补充材料")])
+    result = reject(
+        registry_session,
+        submission,
+        users.reviewer,
+        version=submission.submitted_version,
+        notes=[(None, "请补充材料")],
+    )
     settings = Settings(smtp_host="127.0.0.1", smtp_port=smtp.port, mail_from="review@example.org")
     assert notify.deliver(registry_session, settings, result.notice)
     assert not notify.deliver(registry_session, settings, result.notice)  # sent once only
@@ -185,7 +191,9 @@ def test_without_smtp_the_notice_stays_on_the_home_page_only(
 ) -> None:
     submission = make_submission(problems=[error()])
     submit(registry_session, submission, users.enterprise)
-    result = reject(registry_session, submission, users.reviewer)
+    result = reject(
+        registry_session, submission, users.reviewer, version=submission.submitted_version
+    )
     assert not notify.deliver(registry_session, Settings(), result.notice)
     unreachable = Settings(smtp_host="127.0.0.1", smtp_port=1)
     assert not notify.deliver(registry_session, unreachable, result.notice)

@@ -28,8 +28,10 @@ from tests.review.review_factories import (
     OTHER_USCC,
     USCC,
     Users,
+    applicant,
     application,
     error,
+    stamp,
     warning,
 )
 from tests.review.test_review_web import client_for
@@ -65,7 +67,8 @@ def _draft(
     app = application(uscc, kw.pop("year", 2021), kw.pop("rows", None), **kw)
     app.declaration.province = declared
     report = Report(file=None, application=app, problems=list(problems or []))
-    return create_from_form(session, uscc=uscc, report=report, user_id=None).submission
+    version = create_from_form(session, user=applicant(session, uscc), report=report)
+    return stamp(session, None, version).submission
 
 
 def test_pages_cover_every_row_once_in_order(registry_session: Session) -> None:
@@ -140,18 +143,36 @@ def test_the_summary_follows_new_versions_checks_and_decisions(
     submission = _draft(session, problems=[error(), warning(), warning("LOW_CONFIDENCE")])
     submit(session, submission, users.enterprise)
     assert _row(session, submission) == (1, D(15000), 1, 2, "submitted")
-    reject(session, submission, users.reviewer)
+    reject(session, submission, users.reviewer, version=submission.submitted_version)
     assert _row(session, submission) == (1, D(15000), 1, 2, "rejected")
     assert claims.live_claims(session, USCC) == {}
     fixed = application(rows=[("2075", "900.1234")])
-    add_version(session, submission, user_id=None, report=Report(None, fixed, [warning()]))
+    stamp(session, None, add_version(
+        session,
+        submission,
+        user=applicant(session, submission.uscc),
+        report=Report(None, fixed, [warning()]),
+    ))  # fmt: skip
     submit(session, submission, users.enterprise)
     assert _row(session, submission) == (2, D("900.1234"), 0, 1, "submitted")
     assert claims.live_claims(session, USCC) == {"2075": D("900.1234")}
     # An uploaded file waiting for its check: nothing read or found yet.
-    reject(session, submission, users.reviewer, notes=[(None, "请上传盖章扫描件")])
+    reject(
+        session,
+        submission,
+        users.reviewer,
+        version=submission.submitted_version,
+        notes=[(None, "请上传盖章扫描件")],
+    )
     storage = Storage(tmp_path / "files")
-    third = add_version(session, submission, user_id=None, storage=storage, data=b"x", filename="a")
+    third = add_version(
+        session,
+        submission,
+        user=applicant(session, submission.uscc),
+        storage=storage,
+        data=b"x",
+        filename="a",
+    )
     assert _stored(session, submission) == (3, None, 0, 0, "draft")
     late = Report(None, application(rows=[("2075", "1")]), [error(), error()])
     record_check(session, submission.versions[0], late)  # an old check finishing late
@@ -324,9 +345,14 @@ def test_the_ministry_list_counts_latest_versions_and_sums_lots_exactly(
     session.commit()
     submission = _draft(session, rows=[("2075", "500")], problems=[error()])
     submit(session, submission, users.enterprise)
-    reject(session, submission, users.reviewer)
+    reject(session, submission, users.reviewer, version=submission.submitted_version)
     replaced = application(rows=[("2639", "8000.3")])
-    add_version(session, submission, user_id=None, report=Report(None, replaced, []))
+    stamp(session, None, add_version(
+        session,
+        submission,
+        user=applicant(session, submission.uscc),
+        report=Report(None, replaced, []),
+    ))  # fmt: skip
     submit(session, submission, users.enterprise)
     usage = {u.project_number: u for u in project_usage(session)}
     assert sorted(usage) == ["2639"]  # the first version's 2075 is no longer asked for

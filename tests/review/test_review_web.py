@@ -21,9 +21,11 @@ from tests.review.review_factories import (
     PASSWORD,
     USCC,
     Users,
+    applicant,
     application,
     error,
     lots,
+    stamp,
     warning,
 )
 
@@ -40,7 +42,8 @@ def draft(session: Session, uscc: str = USCC, year: int = 2021, **kw: Any) -> Su
     """A checked draft of the entity with the given problems."""
     problems = kw.pop("problems", [error(), warning()])
     report = Report(file=None, application=application(uscc, year, **kw), problems=problems)
-    return create_from_form(session, uscc=uscc, report=report, user_id=None).submission
+    version = create_from_form(session, user=applicant(session, uscc), report=report)
+    return stamp(session, None, version).submission
 
 
 def test_the_whole_path_from_submission_to_registration(
@@ -64,7 +67,9 @@ def test_the_whole_path_from_submission_to_registration(
     reviewer.post(
         f"/review/{submission.id}/notes", data={"field": "", "text": "公章模糊，请重新盖章"}
     )
-    response = reviewer.post(f"/review/{submission.id}/reject", data={"comment": "请一并修改"})
+    response = reviewer.post(
+        f"/review/{submission.id}/reject", data={"comment": "请一并修改", "version": "1"}
+    )
     assert response.status_code == 302
 
     page = enterprise.get(f"/registrations/applications/{submission.id}").text
@@ -75,11 +80,23 @@ def test_the_whole_path_from_submission_to_registration(
 
     fixed = Report(file=None, application=application(), problems=[warning()])
     web_session.refresh(submission)  # its state changed in the app's sessions
-    add_version(web_session, submission, user_id=web_users.enterprise.id, report=fixed)
+    version = add_version(
+        web_session, submission, user=applicant(web_session, submission.uscc), report=fixed
+    )
+    stamp(web_session, None, version)
     enterprise.post(f"/registrations/applications/{submission.id}/submit")
     page = reviewer.get(f"/review/{submission.id}").text
     assert "第 2 版" in page
-    response = reviewer.post(f"/review/{submission.id}/approve", data={"comment": "同意"})
+    # The first post shows what would be registered, lot by lot; nothing changes yet.
+    data = {"comment": "同意", "version": "2"}
+    confirm = reviewer.post(f"/review/{submission.id}/approve", data=data)
+    assert confirm.status_code == 200
+    assert "确认审核通过并登记" in confirm.text
+    assert "10000 吨中使用 10000 吨（全部）" in confirm.text
+    assert "5000 吨中使用 2000 吨（拆分，余 3000 吨仍为待抵销）" in confirm.text
+    web_session.expire_all()
+    assert web_session.get(Submission, submission.id).state == "submitted"  # type: ignore[union-attr]
+    response = reviewer.post(f"/review/{submission.id}/approve", data={**data, "confirmed": "1"})
     assert response.status_code == 302, response.text
     web_session.expire_all()
     assert web_session.get(Submission, submission.id).state == "approved"  # type: ignore[union-attr]
@@ -102,9 +119,16 @@ def test_a_stale_error_blocks_approval_until_a_reason_is_given(
     submission = draft(web_session)
     client_for(review_app, "datang").post(f"/registrations/applications/{submission.id}/submit")
     reviewer = client_for(review_app, "shanxi")
-    response = reviewer.post(f"/review/{submission.id}/approve", data={})
+    response = reviewer.post(
+        f"/review/{submission.id}/approve", data={"version": "1"}, follow_redirects=True
+    )
     assert "1 项错误未说明放行理由" in response.text
-    data = {"overrides-0-key": "RATIO_MISMATCH@offset_ratio_pct", "overrides-0-reason": "核实无误"}
+    data = {
+        "overrides-0-key": "RATIO_MISMATCH@offset_ratio_pct",
+        "overrides-0-reason": "核实无误",
+        "version": "1",
+        "confirmed": "1",
+    }
     assert reviewer.post(f"/review/{submission.id}/approve", data=data).status_code == 302
     web_session.expire_all()
     assert web_session.get(Submission, submission.id).state == "approved"  # type: ignore[union-attr]
@@ -137,11 +161,12 @@ def test_exports_are_workbooks_scoped_to_the_viewer(
     second = draft(web_session, OTHER_USCC, rows=[("2075", "1000")], problems=[])
     client_for(review_app, "datang").post(f"/registrations/applications/{first.id}/submit")
     client_for(review_app, "karamay").post(f"/registrations/applications/{second.id}/submit")
-    client_for(review_app, "shanxi").post(f"/review/{first.id}/approve")
+    confirmed = {"version": "1", "confirmed": "1"}
+    client_for(review_app, "shanxi").post(f"/review/{first.id}/approve", data=confirmed)
     xinjiang = web_users.other_reviewer
     xinjiang.province = "新疆维吾尔自治区"
     web_session.commit()
-    client_for(review_app, "bingtuan").post(f"/review/{second.id}/approve")
+    client_for(review_app, "bingtuan").post(f"/review/{second.id}/approve", data=confirmed)
 
     def rows(client: FlaskClient, url: str) -> list[tuple[Any, ...]]:
         response = client.get(url)
@@ -158,7 +183,10 @@ def test_exports_are_workbooks_scoped_to_the_viewer(
     assert "多个单位申请同一项目" in projects[0][9]
     audit_rows = rows(client_for(review_app, "mee"), "/ministry/audit.xlsx")
     assert {r[3] for r in audit_rows} >= {"提交申请", "审核通过", "抵销登记", "导出"}
-    addresses = web_session.scalars(select(AuditEntry.address)).all()
+    # Everything done through the web carries the client's address (the drafts and their
+    # copies were made by the test's factories, outside any request).
+    web_actions = AuditEntry.action.not_in(["create", "attach_copy"])
+    addresses = web_session.scalars(select(AuditEntry.address).where(web_actions)).all()
     assert set(addresses) == {"127.0.0.1"}
 
 
@@ -176,7 +204,8 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/review/{id}/notes", {"reviewer": 302, "other_reviewer": 404}),
     ("POST", "/review/{id}/notes/999/delete", {"reviewer": 404, "other_reviewer": 404}),
     ("POST", "/review/{id}/reject", {"reviewer": 302, "other_reviewer": 404}),
-    ("POST", "/review/{id}/approve", {"reviewer": 200, "other_reviewer": 404}),
+    # Without the version shown, the reviewer is sent back to the application.
+    ("POST", "/review/{id}/approve", {"reviewer": 302, "other_reviewer": 404}),
     ("GET", "/ministry/projects", {"ministry": 200}),
     ("GET", "/ministry/projects.xlsx", {"ministry": 200}),
     ("POST", "/ministry/projects/2075/verify", {"ministry": 302}),
@@ -231,14 +260,15 @@ def test_every_route_checks_role_and_reach(
 ) -> None:
     submission = draft(web_session, problems=[error()])
     client_for(review_app, "datang").post(f"/registrations/applications/{submission.id}/submit")
-    client_for(review_app, "shanxi").post(f"/review/{submission.id}/reject")
+    client_for(review_app, "shanxi").post(f"/review/{submission.id}/reject", data={"version": "1"})
     web_session.refresh(submission)
-    add_version(
+    version = add_version(
         web_session,
         submission,
-        user_id=None,
+        user=applicant(web_session, submission.uscc),
         report=Report(file=None, application=application(), problems=[error()]),
     )
+    stamp(web_session, None, version)
     client_for(review_app, "datang").post(f"/registrations/applications/{submission.id}/submit")
     target = url.format(id=submission.id, notice=1)
     anonymous = review_app.test_client().open(target, method=method)

@@ -38,11 +38,19 @@ def decide(session: Session, submission: Submission) -> None:
     """Approve the submission, or reject it when the lots no longer cover it."""
     reviewer = reviewer_of(session, submission.uscc)
     try:
-        decisions.approve(session, submission, reviewer, comment="ok")
+        decisions.approve(
+            session, submission, reviewer, version=submission.submitted_version, comment="ok"
+        )
         step("approved")
     except ReviewError:
         session.rollback()
-        decisions.reject(session, submission, reviewer, comment="not enough")
+        decisions.reject(
+            session,
+            submission,
+            reviewer,
+            version=submission.submitted_version,
+            comment="not enough",
+        )
         step("rejected")
 
 
@@ -97,9 +105,8 @@ def main(url: str, store_dir: str) -> None:
             index += 1
             data = FORM.read_bytes() + f"\n{index}-{id(session)}-{application.uscc}".encode()
             version = operations.create_from_upload(
-                session, storage, uscc=owner.uscc or "", data=data, filename="v01.docx",
-                user_id=owner.id,
-            )  # fmt: skip
+                session, storage, user=owner, data=data, filename="v01.docx"
+            )
             step("uploaded")
             operations.start_check(session, version)
             operations.record_check(

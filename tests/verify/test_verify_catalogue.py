@@ -39,9 +39,14 @@ CONTRACT_CODES = [
     "PENDING_INSUFFICIENT",
     "PROJECT_UNKNOWN",
     "PROJECT_INELIGIBLE",
+    "APPLICANT_MISMATCH",
+    "COPY_MISMATCH",
+    # An addition of this service (listed in the README's contract section).
+    "APPLICATION_YEAR_MISMATCH",
 ]
 WARNINGS = {"DUPLICATE_PROJECT", "STAMP_UNVERIFIED", "LOW_CONFIDENCE"}
-FROM_PARSERS = {"FILE_UNREADABLE", "FORM_NOT_RECOGNIZED"}
+# Codes found outside the rules: by the parsers, and by comparing a stamped copy.
+FROM_PARSERS = {"FILE_UNREADABLE", "FORM_NOT_RECOGNIZED", "COPY_MISMATCH"}
 FORBIDDEN = ("flask", "sqlalchemy", "werkzeug", "wtforms", "alembic")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,24 @@ def db_session(app: Flask) -> Iterator[Session]:
 def login(client: FlaskClient, username: str = "demo-enterprise") -> None:
     """Log the client in as a demo user."""
     response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.text
+
+
+def upload_copy(client: FlaskClient, submission_id: int) -> None:
+    """Upload, as the stamped copy of the latest online version, its own filled form (.docx).
+
+    A Word file shows no seal, so the copy is read and matches but reports STAMP_MISSING.
+    """
+    page = client.get(f"/applications/{submission_id}")
+    number = re.search(r"/v/(\d+)", page.headers["Location"])
+    assert number is not None
+    form = client.get(f"/applications/{submission_id}/v/{number.group(1)}/form.docx")
+    assert form.status_code == 200
+    response = client.post(
+        f"/applications/{submission_id}/copy",
+        data={"file": (io.BytesIO(form.data), "盖章件.docx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.text
 
 

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import login
+from tests.web.conftest import login, upload_copy
 from tests.web.test_online_form import form_data
 
 NAVIGATION = {
@@ -46,6 +46,7 @@ def submission_id(app: Flask) -> int:
     found = re.search(r"/applications/(\d+)/", first.headers["Location"])
     assert found is not None
     client.post(f"/applications/{found.group(1)}/edit", data=form_data(contact_name="张杰明"))
+    upload_copy(client, int(found.group(1)))
     client.post(f"/registrations/applications/{found.group(1)}/submit")
     return int(found.group(1))
 

@@ -7,7 +7,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import login
+from tests.web.conftest import login, upload_copy
 from tests.web.test_online_form import form_data
 
 NOTE = "联系电话无法接通，请核实"
@@ -26,6 +26,7 @@ def save_online(client: FlaskClient, url: str = "/applications/new?year=2021", *
     assert response.status_code == 302, response.text
     found = re.search(r"/applications/(\d+)/edit", response.headers["Location"])
     assert found is not None
+    upload_copy(client, int(found.group(1)))
     return int(found.group(1))
 
 
@@ -34,7 +35,11 @@ def reject(app: Flask, submission_id: int) -> None:
     reviewer = client_of(app, "demo-province")
     note = {"field": "contact_phone", "text": NOTE}
     assert reviewer.post(f"/review/{submission_id}/notes", data=note).status_code == 302
-    assert reviewer.post(f"/review/{submission_id}/reject", data={"comment": ""}).status_code == 302
+    page = reviewer.get(f"/review/{submission_id}").text
+    shown = re.search(r'name="version" type="hidden" value="(\d+)"', page)
+    assert shown is not None
+    data = {"comment": "", "version": shown.group(1)}
+    assert reviewer.post(f"/review/{submission_id}/reject", data=data).status_code == 302
 
 
 def test_the_report_offers_submit_then_locks_the_application(app: Flask) -> None:
@@ -45,7 +50,7 @@ def test_the_report_offers_submit_then_locks_the_application(app: Flask) -> None
     assert "草稿" in home
     report = enterprise.get(f"/applications/{sid}/v/1").text
     assert f'action="/registrations/applications/{sid}/submit"' in report
-    assert "本版仍有 1 个错误" in report
+    assert "本版仍有 2 个错误" in report  # the e-mail, and no seal on a Word copy
     assert (
         f'action="/registrations/applications/{sid}/submit"'
         in enterprise.get(f"/applications/{sid}/edit").text

@@ -80,8 +80,12 @@ def test_report_hides_registry_values_of_another_entity(client: FlaskClient) -> 
     login(client, "demo-enterprise-2")
     page = client.get(upload(client, "v01.docx")).text  # the form of demo-enterprise's entity
     assert "表中的统一社会信用代码与您的账户所属单位不一致" in page
+    assert "APPLICANT_MISMATCH" in page
     assert "C8122225684" in page  # what the file says is shown…
-    assert "应为" not in page  # …but nothing the registry holds for that entity
+    # …but every expected value is the account's own entity's, never the named one's.
+    shown = set(re.findall(r"（应为：([^）]*)）", page))
+    assert "91140105MAN619RM62" in shown
+    assert not shown & {"华能双河发电有限责任公司", "C8122225684", "752068687273", "950402"}
 
 
 def test_other_roles_cannot_use_enterprise_pages(client: FlaskClient) -> None:

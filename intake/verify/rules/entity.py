@@ -12,10 +12,17 @@ from intake.verify.check import Check, fold
 from intake.verify.engine import Found, rule
 
 
+@rule("APPLICANT_MISMATCH", field="uscc")
+def applicant_mismatch(check: Check) -> Iterator[Found]:
+    """The form names another entity than the enterprise account that hands it in."""
+    if check.applicant_mismatch:
+        yield Found(actual=check.uscc, expected=check.applicant_uscc)
+
+
 @rule("ENTITY_UNKNOWN", field="uscc")
 def entity_unknown(check: Check) -> Iterator[Found]:
     """No key emission unit with this 统一社会信用代码 (an invalid code never names one)."""
-    if check.uscc is not None and check.entity is None:
+    if check.uscc is not None and check.entity is None and not check.applicant_mismatch:
         yield Found(actual=check.uscc)
 
 

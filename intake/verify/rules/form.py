@@ -25,6 +25,14 @@ def stamp_unverified(check: Check) -> Iterator[Found]:
         yield Found()
 
 
+@rule("APPLICATION_YEAR_MISMATCH", field="year")
+def application_year_mismatch(check: Check) -> Iterator[Found]:
+    """A version of another year than its application's (the year is fixed at creation)."""
+    year, fixed = check.year, check.application_year
+    if year is not None and fixed is not None and year != fixed:
+        yield Found(actual=year, expected=fixed)
+
+
 @rule("DEADLINE_PASSED", field="signed_date")
 def deadline_passed(check: Check) -> Iterator[Found]:
     """Signed after the application deadline (the deadline day itself is in time)."""

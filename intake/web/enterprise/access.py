@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from intake.registry.lookup import SqlRegistry
 from intake.registry.models import CcerLot, LotStatus
-from intake.review import operations
+from intake.review.claims import review_registry
 from intake.review.models import Submission, Version
 from intake.web.database import db
 from intake.web.security import user
@@ -34,10 +34,9 @@ def own_version(submission_id: int, number: int) -> Version:
     abort(404)
 
 
-def registry(exclude: int | None = None) -> SqlRegistry:
+def registry() -> SqlRegistry:
     """The registry as the verifier reads it, with the entity's live applications as claims."""
-    session = db()
-    return SqlRegistry(session, claims=lambda uscc, ex: operations.claims(session, uscc, ex))
+    return review_registry(db())
 
 
 @dataclass(frozen=True)

@@ -46,13 +46,18 @@ def form_pdf(submission_id: int, number: int) -> Response:
 def original(submission_id: int, number: int) -> Response:
     """The file as uploaded (404 for a version typed online)."""
     version = own_version(submission_id, number)
-    if version.file_sha256 is None or not storage().exists(version.file_sha256):
+    return send_stored(version.file_sha256, version.original_filename)
+
+
+def send_stored(sha256: str | None, name: str | None) -> Response:
+    """A stored file as it was received, under its original name (404 when there is none)."""
+    if sha256 is None or not storage().exists(sha256):
         abort(404)
     return send_file(
-        storage().path(version.file_sha256),
+        storage().path(sha256),
         mimetype="application/octet-stream",
         as_attachment=True,
-        download_name=version.original_filename or "upload",
+        download_name=name or "upload",
     )
 
 

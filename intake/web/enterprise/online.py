@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
@@ -14,12 +14,13 @@ from intake.checking import check_application
 from intake.forms.application import ApplicationForm, data_from_application, initial_data
 from intake.review import operations
 from intake.review.models import Submission, Version
+from intake.review.registration import ReviewError
 from intake.web import reporting
 from intake.web.database import db, settings
 from intake.web.enterprise import bp
 from intake.web.enterprise.access import own_submission, pending_projects, registry
 from intake.web.enterprise.status import refuse_change, review_status
-from intake.web.security import roles_required, user
+from intake.web.security import address, roles_required, user
 
 YEARS = (2021, 2022)
 # Fields of the 声明 follow the table online; their problems are shown at the table's field.
@@ -77,7 +78,11 @@ def _handle(form: ApplicationForm, submission: Submission | None) -> str | Respo
         form.set_projects(choices)
         return _render(form, submission, projects, None)
     if form.validate_on_submit():
-        version = _save(form.to_application(), submission)
+        try:
+            version = _save(form.to_application(), submission)
+        except ReviewError as error:
+            flash(str(error), "error")
+            return _render(form, submission, projects, None)
         return redirect(
             url_for("enterprise.edit_form", submission_id=version.submission_id, _anchor="result")
         )
@@ -94,13 +99,13 @@ def _save(application: Application, submission: Submission | None) -> Version:
         deadline=config.deadline,
         low_confidence=config.ocr_low_confidence,
         exclude_submission=submission.id if submission is not None else None,
+        applicant_uscc=user().uscc,
+        application_year=submission.year if submission is not None else None,
     )
     if submission is None:
-        return operations.create_from_form(
-            db(), uscc=user().uscc or "", report=report, user_id=user().id
-        )
+        return operations.create_from_form(db(), user=user(), report=report, address=address())
     db().refresh(submission)  # the check took time: number the version on fresh data
-    return operations.add_version(db(), submission, user_id=user().id, report=report)
+    return operations.add_version(db(), submission, user=user(), report=report, address=address())
 
 
 def _render(

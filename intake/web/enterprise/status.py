@@ -9,14 +9,22 @@ from werkzeug.wrappers import Response
 
 from intake.forms.review import ActionForm
 from intake.review import decisions
-from intake.review.models import CheckState, Submission, SubmissionState, Version
+from intake.review.guards import blocking_problems, ever_submitted
+from intake.review.models import (
+    OPEN_STATES,
+    STATE_NAMES,
+    CheckState,
+    Submission,
+    SubmissionState,
+    Version,
+)
+from intake.review.operations import require_open
 from intake.review.records import Decision, DecisionKind
+from intake.review.registration import ReviewError
 from intake.web.database import db
 
 # One word per state on every page (the review module's filters and messages use the same).
-STATE_LABELS = {"draft": "草稿", "submitted": "待审核", "approved": "已通过", "rejected": "已驳回"}
-# Until a decision, and once approved, the application is not the enterprise's to change.
-LOCKED = (SubmissionState.SUBMITTED.value, SubmissionState.APPROVED.value)
+STATE_LABELS = STATE_NAMES
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,10 @@ class ReviewStatus:
     state: str
     editable: bool
     can_submit: bool
+    can_withdraw: bool
+    can_discard: bool
+    # An online version without its stamped copy yet: it must be uploaded before submitting.
+    needs_copy: bool
     rejection: Decision | None
     rejected_number: int | None
     form: ActionForm
@@ -48,10 +60,21 @@ def review_status(submission: Submission, version: Version | None = None) -> Rev
     )
     rejection = _last_rejection(submission)
     numbers = {v.id: v.number for v in submission.versions}
+    draft = submission.state == SubmissionState.DRAFT.value
     return ReviewStatus(
         state=submission.state,
-        editable=submission.state not in LOCKED,
-        can_submit=checked and submission.state == SubmissionState.DRAFT.value,
+        editable=submission.state in OPEN_STATES,
+        can_submit=checked
+        and draft
+        and latest is not None
+        and not blocking_problems(latest)
+        and not (latest.is_online_form and latest.copy_application_json is None),
+        can_withdraw=submission.state == SubmissionState.SUBMITTED.value,
+        can_discard=draft and not ever_submitted(db(), submission),
+        needs_copy=latest is not None
+        and latest.is_online_form
+        and latest.copy_sha256 is None
+        and submission.state in OPEN_STATES,
         rejection=rejection,
         rejected_number=numbers.get(rejection.version_id) if rejection is not None else None,
         form=ActionForm(),
@@ -71,10 +94,9 @@ def _last_rejection(submission: Submission) -> Decision | None:
 def refuse_change(submission: Submission) -> Response | None:
     """A redirect with the reason when the application cannot take a new version now."""
     db().refresh(submission)  # another request (a reviewer, a submit) may have changed it
-    if submission.state not in LOCKED:
-        return None
-    if submission.state == SubmissionState.SUBMITTED.value:
-        flash("申请正在审核中，审核结束前不能修改；如被驳回，可按审核意见修改后重新提交", "error")
-    else:
-        flash("申请已审核通过并完成抵销登记，不能再修改", "error")
-    return redirect(url_for("enterprise.submission", submission_id=submission.id))
+    try:
+        require_open(submission)
+    except ReviewError as error:
+        flash(str(error), "error")
+        return redirect(url_for("enterprise.submission", submission_id=submission.id))
+    return None

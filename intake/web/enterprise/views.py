@@ -16,15 +16,16 @@ from intake.forms.upload import UploadForm
 from intake.review import notify, operations
 from intake.review.diff import diff_applications, diff_problems
 from intake.review.export import BEIJING
-from intake.review.models import CheckState, Submission, Version
+from intake.review.models import CheckState, Submission, SubmissionState, Version
+from intake.review.registration import ReviewError
 from intake.verify.catalogue import label
 from intake.web import reporting
 from intake.web.database import db, storage
-from intake.web.enterprise import bp
+from intake.web.enterprise import bp, files
 from intake.web.enterprise.access import own_submission, own_version, registry
 from intake.web.enterprise.status import STATE_LABELS, refuse_change, review_status
 from intake.web.jobs import runner
-from intake.web.security import roles_required, user
+from intake.web.security import address, roles_required, user
 
 CHECK_LABELS = {"pending": "排队等待检查", "running": "正在读取和检查", "done": "检查完成",
                 "failed": "检查失败"}  # fmt: skip
@@ -60,7 +61,9 @@ def home() -> str:
         return render_template("enterprise/other_role.html")
     uscc = user().uscc or ""
     submissions = db().scalars(
-        select(Submission).where(Submission.uscc == uscc).order_by(Submission.id.desc())
+        select(Submission)
+        .where(Submission.uscc == uscc, Submission.state != SubmissionState.DISCARDED.value)
+        .order_by(Submission.id.desc())
     )
     return render_template(
         "enterprise/home.html",
@@ -90,18 +93,44 @@ def upload(submission_id: int | None = None) -> str | Response:
     if form.validate_on_submit():
         data = form.file.data.read()
         name = form.file.data.filename or "upload"
-        if submission is None:
-            version = operations.create_from_upload(
-                db(), storage(), uscc=user().uscc or "", data=data, filename=name,
-                user_id=user().id,
-            )  # fmt: skip
-        else:
-            version = operations.add_version(
-                db(), submission, user_id=user().id, storage=storage(), data=data, filename=name
-            )
+        try:
+            if submission is None:
+                version = operations.create_from_upload(
+                    db(), storage(), user=user(), data=data, filename=name, address=address()
+                )
+            else:
+                version = operations.add_version(
+                    db(), submission, user=user(), storage=storage(), data=data, filename=name,
+                    address=address(),
+                )  # fmt: skip
+        except ReviewError as error:
+            flash(str(error), "error")
+            return redirect(url_for("enterprise.home"))
         runner().submit(version.id)
         return redirect(_version_url(version))
     return render_template("enterprise/upload.html", form=form, submission=submission)
+
+
+@bp.route("/applications/<int:submission_id>/copy", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE)
+def upload_copy(submission_id: int) -> str | Response:
+    """Upload the stamped copy of an application typed online: it is read and compared."""
+    submission = own_submission(submission_id)
+    if refused := refuse_change(submission):
+        return refused
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            version = operations.attach_copy(
+                db(), storage(), submission, user=user(), data=form.file.data.read(),
+                filename=form.file.data.filename or "copy", address=address(),
+            )  # fmt: skip
+        except ReviewError as error:
+            flash(str(error), "error")
+            return redirect(url_for("enterprise.submission", submission_id=submission.id))
+        runner().submit(version.id)
+        return redirect(_version_url(version))
+    return render_template("enterprise/upload.html", form=form, submission=submission, copy=True)
 
 
 @bp.route("/applications/<int:submission_id>")
@@ -122,6 +151,14 @@ def report(submission_id: int, number: int) -> str:
     if version.check_state in (CheckState.PENDING.value, CheckState.RUNNING.value):
         return render_template("enterprise/progress.html", version=version)
     return render_template("enterprise/report.html", **_report_context(version))
+
+
+@bp.route("/applications/<int:submission_id>/v/<int:number>/copy")
+@roles_required(Role.ENTERPRISE)
+def copy_file(submission_id: int, number: int) -> Response:
+    """The stamped copy of an online version, as it was uploaded."""
+    version = own_version(submission_id, number)
+    return files.send_stored(version.copy_sha256, version.copy_filename)
 
 
 @bp.route("/applications/<int:submission_id>/v/<int:number>/print")
