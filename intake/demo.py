@@ -1,4 +1,9 @@
-"""Demo data: the sample registry and one user per role, all with the password ``demo-password``."""
+"""Demo data: the sample registry and one user per role, all with the password ``demo-password``.
+
+The sample registry is loaded only into a database without entities: once a
+registry is there (the demo's own, with what was registered and recalled since, or
+a real one), restarting ``intake serve --demo`` leaves it alone.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.accounts.models import Role
 from intake.accounts.operations import create_user, find_user
 from intake.registry.loader import load_registry
+from intake.registry.models import Entity
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "demo-password"
@@ -41,11 +48,12 @@ DEMO_USERS = (
 
 
 def load_demo(app: Flask) -> None:
-    """Load the sample registry and create the demo users that do not exist yet."""
+    """Load the sample registry into an empty database; create the missing demo users."""
     from intake.web.database import sessions
 
     with sessions(app)() as session:
-        load_registry(session, DEMO_DATA)
+        if session.scalar(select(Entity.uscc).limit(1)) is None:
+            load_registry(session, DEMO_DATA)
         create_demo_users(session)
         session.commit()
 

@@ -9,13 +9,15 @@ before. Loading the same directory twice leaves the same data.
   new ones inserted, and those no longer exported deleted. Rows other tables
   refer to therefore keep their identity across loads.
 - CCER lots have no natural key (a unit may hold several equal lots of one
-  project), so every lot is replaced by the export's lots. The export is the
-  registry's own view, splits and offsets included: a lot the review module
-  split or marked since the previous load is replaced by what the registry
-  now says. Other tables must not rely on a lot's ``id`` surviving a load.
+  project), so every lot is replaced by the export's lots. Then the ledger of
+  this service's own registrations and recalls is applied again, for those the
+  export does not reflect yet (``intake.registry.reconcile`` states the rule):
+  what was registered or recalled stays so. Other tables must not rely on a
+  lot's ``id`` surviving a load.
 
-Every row is checked before the database is touched; any bad row rejects the
-whole load with ``RegistryLoadError`` and nothing is written.
+Every row is checked, and the export is checked against the ledger, before the
+database is touched; any bad row or contradiction rejects the whole load with
+``RegistryLoadError`` and nothing is written.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from intake.registry import reconcile
 from intake.registry.csvfiles import LoadProblem, RegistryLoadError
+from intake.registry.ledger import exact_sum, tonnes
 from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project, utcnow
 from intake.registry.snapshot import Snapshot, read_snapshot
 from intake.registry.values import plain
@@ -79,7 +83,9 @@ def load_registry(target: Session | Engine, directory: Path) -> LoadSummary:
 
 
 def write_snapshot(session: Session, snapshot: Snapshot) -> LoadSummary:
-    """Make the tables hold exactly the snapshot (see the module's docstring)."""
+    """Make the tables hold the snapshot, the ledger applied (see the module's docstring)."""
+    reconcile.lock_registry(session)
+    carves = reconcile.plan(session, snapshot)
     session.execute(delete(CcerLot))
     _sync(session, Allocation, snapshot.allocations, stage="delete")
     _sync(session, Entity, snapshot.entities, stage="upsert")
@@ -88,7 +94,8 @@ def write_snapshot(session: Session, snapshot: Snapshot) -> LoadSummary:
     _sync(session, Project, snapshot.projects, stage="all")
     if snapshot.lots:
         _insert_lots(session, snapshot.lots)
-    return _summary(snapshot)
+    reconcile.apply(session, carves)
+    return _summary(session, snapshot)
 
 
 def _insert_lots(session: Session, lots: list[dict[str, Any]]) -> None:
@@ -112,15 +119,23 @@ def _insert_lots(session: Session, lots: list[dict[str, Any]]) -> None:
         cursor.close()
 
 
-def _summary(snapshot: Snapshot) -> LoadSummary:
-    pending = [lot["quantity_t"] for lot in snapshot.lots if lot["status"] == LotStatus.PENDING]
+def _summary(session: Session, snapshot: Snapshot) -> LoadSummary:
+    """Counts of the snapshot's rows; the lots as they are now that the ledger is applied."""
+    lots, pending_lots, pending_t = 0, 0, Decimal(0)
+    query = select(CcerLot.status, func.count(), exact_sum(CcerLot.quantity_t)).group_by(
+        CcerLot.status
+    )
+    for status, count, units in session.execute(query):
+        lots += count
+        if status == LotStatus.PENDING.value:
+            pending_lots, pending_t = count, tonnes(units)
     return LoadSummary(
         entities=len(snapshot.entities),
         allocations=len(snapshot.allocations),
-        lots=len(snapshot.lots),
+        lots=lots,
         projects=len(snapshot.projects),
-        pending_lots=len(pending),
-        pending_t=plain(sum(pending, Decimal(0))),
+        pending_lots=pending_lots,
+        pending_t=plain(pending_t),
     )
 
 

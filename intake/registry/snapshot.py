@@ -34,6 +34,8 @@ class Snapshot:
     allocations: list[dict[str, Any]] = field(default_factory=list)
     lots: list[dict[str, Any]] = field(default_factory=list)
     projects: list[dict[str, Any]] = field(default_factory=list)
+    # The line of pending_ccer.csv each lot was read from, in the same order as ``lots``.
+    lot_lines: list[int] = field(default_factory=list)
 
 
 def read_snapshot(directory: Path) -> Snapshot:
@@ -42,7 +44,7 @@ def read_snapshot(directory: Path) -> Snapshot:
     snapshot = Snapshot()
     known = _entities(directory, problems, snapshot.entities)
     _allocations(directory, problems, known, snapshot.allocations)
-    _lots(directory, problems, known, snapshot.lots)
+    _lots(directory, problems, known, snapshot)
     _projects(directory, problems, snapshot.projects)
     problems.raise_if_any()
     return snapshot
@@ -115,9 +117,7 @@ def _allocations(
             out.append({"uscc": uscc, "year": year, "due_allowance_t": due})
 
 
-def _lots(
-    directory: Path, problems: ProblemList, known: set[str] | None, out: list[dict[str, Any]]
-) -> None:
+def _lots(directory: Path, problems: ProblemList, known: set[str] | None, out: Snapshot) -> None:
     for row in _rows(directory, LOTS, problems):
         uscc = _known(row, known)
         record = {
@@ -132,7 +132,8 @@ def _lots(
             allowed = "、".join(status.value for status in LotStatus)
             row.fail(f"status「{record['status']}」无效（只能是 {allowed}）")
         if row.ok:
-            out.append(record)
+            out.lots.append(record)
+            out.lot_lines.append(row.line)
 
 
 def _projects(directory: Path, problems: ProblemList, out: list[dict[str, Any]]) -> None:

@@ -2,7 +2,9 @@
 
 The recall date is the ``working_days``-th official working day after the end of the
 compliance period, counted with the State Council's holiday arrangements (adjusted
-working weekends included) as published in the ``chinesecalendar`` package.
+working weekends included) as published in the ``chinesecalendar`` package. What
+is recalled is written to the registry's ledger, per entity and project, in the
+same transaction, so that a later load of the registry export keeps it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import chinese_calendar
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from intake.registry.ledger import moved_totals, recall_entries
 from intake.registry.models import CcerLot, LotStatus, utcnow
 from intake.registry.values import plain
 from intake.review import audit
@@ -84,9 +87,10 @@ def run_recall(
 ) -> RecallResult:
     """On or after the recall date, mark every 待抵销 lot 已召回 with one UPDATE, and commit.
 
-    Running it again recalls nothing, as no lot is left pending. With ``commit=False``
-    the change stays in the session's transaction for the caller to commit. With an
-    ``actor``, a run that recalls lots is written to the audit log in the same transaction.
+    Running it again recalls nothing, as no lot is left pending. Each entity and project
+    recalled gets a ledger entry. With ``commit=False`` the change stays in the session's
+    transaction for the caller to commit. With an ``actor``, a run that recalls lots is
+    written to the audit log in the same transaction.
     """
     due = recall_date(period_end, working_days)
     if as_of < due:
@@ -95,10 +99,13 @@ def run_recall(
         update(CcerLot)
         .where(CcerLot.status == LotStatus.PENDING.value)
         .values(status=LotStatus.RECALLED.value, updated_at=utcnow())
-        .returning(CcerLot.quantity_t)
+        .returning(CcerLot.uscc, CcerLot.project_number, CcerLot.quantity_t)
         .execution_options(synchronize_session="fetch")
     )
-    quantities = list(session.scalars(statement))
+    before = moved_totals(session, LotStatus.RECALLED)
+    recalled = [(uscc, project, quantity) for uscc, project, quantity in session.execute(statement)]
+    session.add_all(recall_entries(before, recalled, due))
+    quantities = [quantity for _, _, quantity in recalled]
     result = RecallResult(
         recall_date=due,
         recalled_lots=len(quantities),

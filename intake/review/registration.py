@@ -9,6 +9,9 @@ A lot used only in part is split: the lot keeps the remainder, still 待抵销, 
 new lot (``parent_id`` pointing at it) holds the part now 已抵销. Keeping the
 remainder in the locked row matters on PostgreSQL: a transaction that waited on the
 lock re-reads that row, whereas a row inserted meanwhile would be invisible to it.
+
+Each cancellation is also written to the registry's ledger (``intake.registry.ledger``)
+in the same transaction, so that a later load of the registry export keeps it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.application import Application, number
+from intake.registry.ledger import LedgerEntry, MovementKind, allocate, move_lots, moved_totals
 from intake.registry.models import CcerLot, Entity, LotStatus, Project
 from intake.registry.values import plain
 from intake.review.records import Cancellation, Decision, Registration
@@ -105,19 +109,6 @@ def shortfall_message(found: list[Shortfall]) -> str:
     return "待抵销 CCER 不足，不能登记：" + "；".join(parts) + "。请刷新后重新审核。"
 
 
-def allocate(lots: list[CcerLot], quantity: Decimal) -> list[tuple[CcerLot, Decimal]]:
-    """Which lots (oldest first) give ``quantity``, and how much of each."""
-    taken: list[tuple[CcerLot, Decimal]] = []
-    remaining = quantity
-    for lot in lots:
-        if remaining <= 0:
-            break
-        take = min(lot.quantity_t, remaining)
-        remaining -= take
-        taken.append((lot, take))
-    return taken
-
-
 @dataclass(frozen=True)
 class PlannedLot:
     """One 待抵销 lot an approval would use: all of it, or a part split off."""
@@ -179,30 +170,6 @@ def plan(session: Session, uscc: str, application: Application) -> list[PlannedC
     return planned
 
 
-def _spend(session: Session, lots: list[CcerLot], quantity: Decimal) -> list[dict[str, str | int]]:
-    """Mark ``quantity`` of the lots (oldest first) 已抵销; the lots used, with how much of each."""
-    used: list[dict[str, str | int]] = []
-    for lot, take in allocate(lots, quantity):
-        if take == lot.quantity_t:
-            lot.status = LotStatus.OFFSET.value
-            used.append({"lot_id": lot.id, "quantity_t": format(plain(take), "f")})
-            continue
-        lot.quantity_t = plain(lot.quantity_t - take)
-        part = CcerLot(
-            uscc=lot.uscc,
-            project_number=lot.project_number,
-            project_name=lot.project_name,
-            project_type=lot.project_type,
-            quantity_t=take,
-            status=LotStatus.OFFSET.value,
-            parent_id=lot.id,
-        )
-        session.add(part)
-        session.flush()
-        used.append({"lot_id": part.id, "quantity_t": format(plain(take), "f")})
-    return used
-
-
 def _project_name(session: Session, project_number: str, lots: list[CcerLot]) -> str:
     project = session.get(Project, project_number)
     if project is not None:
@@ -232,16 +199,44 @@ def register(
         year=year,
         total_t=plain(sum(requested.values(), Decimal(0))),
     )
+    offset_before = moved_totals(session, LotStatus.OFFSET, uscc, requested)
     for project, quantity in requested.items():
         of_project = [lot for lot in lots if lot.project_number == project]
+        moved = move_lots(session, of_project, quantity, LotStatus.OFFSET)
         registration.cancellations.append(
             Cancellation(
                 project_number=project,
                 project_name=_project_name(session, project, of_project),
                 quantity_t=quantity,
-                lots=_spend(session, of_project, quantity),
+                lots=[{"lot_id": lot.id, "quantity_t": format(q, "f")} for lot, q in moved],
             )
         )
     session.add(registration)
     session.flush()
+    _record(session, decision, registration, offset_before)
     return registration
+
+
+def _record(
+    session: Session,
+    decision: Decision,
+    registration: Registration,
+    offset_before: dict[tuple[str, str], Decimal],
+) -> None:
+    """Write one ledger entry per cancellation, in the registration's transaction."""
+    for cancellation in registration.cancellations:
+        key = (registration.uscc, cancellation.project_number)
+        session.add(
+            LedgerEntry(
+                kind=MovementKind.REGISTRATION.value,
+                uscc=registration.uscc,
+                project_number=cancellation.project_number,
+                status=LotStatus.OFFSET.value,
+                quantity_t=cancellation.quantity_t,
+                total_after_t=plain(offset_before.get(key, Decimal(0)) + cancellation.quantity_t),
+                decision_id=decision.id,
+                registration_id=registration.id,
+                cancellation_id=cancellation.id,
+            )
+        )
+    session.flush()

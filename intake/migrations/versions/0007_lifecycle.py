@@ -2,7 +2,7 @@
 the stamped copy of an online application, and the version a registration records.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2024-01-07
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
