@@ -39,6 +39,7 @@ from intake.web.database import sessions, settings, storage
 
 THREAD_WORKERS = 2
 RQ_JOB_TIMEOUT_S = 600
+MIN_BEAT_S = 0.5
 FAILED_MESSAGE = "文件检查未能完成，请稍后重新上传；原文件已保存，审核人员可以查看"
 # The app an RQ worker process runs its jobs with (``use_app_for_jobs``), built once.
 _JOB_APPS: dict[str, Flask] = {}
@@ -190,7 +191,7 @@ def run_check(app: Flask, version_id: int) -> bool:
         claim = operations.start_check(session, version, stale_before=stale_before)
         if claim is None:
             return False
-        with Heartbeat(app, version_id, claim, every=config.check_stale_s / 4):
+        with Heartbeat(app, version_id, claim, every=max(config.check_stale_s / 4, MIN_BEAT_S)):
             try:
                 report = check_stored_file(
                     session, storage(app), config, version, isolated=parse_isolated(app)
@@ -198,8 +199,14 @@ def run_check(app: Flask, version_id: int) -> bool:
             except Exception:
                 app.logger.exception("check of version %s failed", version_id)
                 session.rollback()
-                return operations.fail_check(session, version, FAILED_MESSAGE, claim)
-        return operations.record_check(session, version, report, claim)
+                recorded = operations.fail_check(session, version, FAILED_MESSAGE, claim)
+            else:
+                recorded = operations.record_check(session, version, report, claim)
+        if not recorded:
+            app.logger.warning(
+                "check of version %s was taken over: result not recorded", version_id
+            )
+        return recorded
 
 
 class Heartbeat:

@@ -19,6 +19,8 @@ from intake.review.models import utcnow
 from intake.web.database import sessions, settings
 from intake.web.jobs import RqRunner, runner
 
+MIN_SWEEP_S = 1.0
+
 
 def resume(app: Flask) -> int:
     """Queue again the checks nobody is doing; how many were queued."""
@@ -66,12 +68,17 @@ class Sweeper:
             self.app.logger.warning("resumed %s unfinished checks", count)
 
 
+def sweep_interval(app: Flask) -> float:
+    """Seconds between sweeps: half the staleness period (at least a second)."""
+    return max(settings(app).check_stale_s / 2, MIN_SWEEP_S)
+
+
 def start_resuming(app: Flask, *, every: float | None = None, periodic: bool = True) -> Sweeper:
     """Resume unfinished checks now and, with ``periodic``, every ``every`` seconds (half the
     staleness period by default); a web process that only queues on RQ sweeps once, since
     the workers sweep too."""
     if every is None and periodic and not isinstance(runner(app), RqRunner):
-        every = settings(app).check_stale_s / 2
+        every = sweep_interval(app)
     sweeper = Sweeper(app, every if periodic else None).start()
     app.extensions["intake.sweeper"] = sweeper
     return sweeper

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -18,16 +19,17 @@ def worker_command(burst: bool) -> None:
     from intake import create_app
     from intake.web.database import settings
     from intake.web.jobs import RqRunner, runner, use_app_for_jobs
-    from intake.web.resume import start_resuming
+    from intake.web.resume import start_resuming, sweep_interval
 
     # The web app migrates the schema; several workers starting at once must not race on it.
     app = create_app({"MIGRATE_ON_START": False})
     config = settings(app)
     jobs = runner(app)
     if not isinstance(jobs, RqRunner):
-        raise click.ClickException("未设置 INTAKE_REDIS_URL：后台检查进程需要 Redis")
+        click.echo("错误：未设置 INTAKE_REDIS_URL：后台检查进程需要 Redis", err=True)
+        sys.exit(2)
     use_app_for_jobs(app)
-    sweeper = start_resuming(app, every=config.check_stale_s / 2)
+    sweeper = start_resuming(app, every=sweep_interval(app))
     rq = importlib.import_module("rq")
     # Jobs run in this process (no fork per job): the app and its connections are built once,
     # and each file is parsed in its own limited child process anyway (intake.sandbox).
