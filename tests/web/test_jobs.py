@@ -28,7 +28,8 @@ from intake.registry.loader import load_registry
 from intake.review import operations
 from intake.review.models import CheckState, Version, utcnow
 from intake.web.database import engine, sessions, storage
-from intake.web.jobs import run_check, runner
+from intake.web.jobs import RqRunner, run_check, runner
+from intake.web.resume import resume
 from tests.conftest import DATA, _postgres_schema_url
 from tests.web.processes import (
     Process,
@@ -288,3 +289,25 @@ def test_two_web_and_two_worker_processes_check_every_upload_once(
         f"{sum(attempts)} checks by 2 workers ({jobs}) done after {checked:.1f} s"
     )
     app.extensions["intake.engine"].dispose()
+
+
+def test_sweeps_of_several_processes_queue_a_lost_check_once(
+    tmp_path: Path, db_url: str, rq_queue: str
+) -> None:
+    config = {"REDIS_URL": REDIS_URL, "RQ_QUEUE": rq_queue}
+    web, other = _app(tmp_path, db_url, **config), _app(tmp_path, db_url, **config)
+    lost = _upload(web, FORMS[0])  # stored, but its job never reached the queue
+    _leave(web, lost, state=CheckState.PENDING, age=HOUR)
+    queued = _upload(web, FORMS[1])
+    _leave(web, queued, state=CheckState.PENDING, age=HOUR)
+    runner(web).submit(queued)  # waiting on the queue already
+    assert resume(web) == 1
+    assert resume(other) == 0  # swept a moment ago by the first process
+    rq_runner = runner(web)
+    assert isinstance(rq_runner, RqRunner)
+    queue = rq_runner.queue
+    assert sorted(int(job_id.split("-")[-2]) for job_id in queue.get_job_ids()) == [lost, queued]
+    queue.connection.delete(f"intake:{rq_queue}:sweep")
+    assert resume(other) == 0  # both are waiting on the queue: nothing is queued twice
+    for app in (web, other):
+        app.extensions["intake.engine"].dispose()
