@@ -73,12 +73,12 @@ def sweep_interval(app: Flask) -> float:
     return max(settings(app).check_stale_s / 2, MIN_SWEEP_S)
 
 
-def start_resuming(app: Flask, *, every: float | None = None, periodic: bool = True) -> Sweeper:
-    """Resume unfinished checks now and, with ``periodic``, every ``every`` seconds (half the
-    staleness period by default); a web process that only queues on RQ sweeps once, since
-    the workers sweep too."""
-    if every is None and periodic and not isinstance(runner(app), RqRunner):
+def start_resuming(app: Flask, *, every: float | None = None) -> Sweeper:
+    """Resume unfinished checks now, then every ``every`` seconds: by default half the
+    staleness period in a process that runs checks itself, and never in a web process that
+    only queues them on RQ (its workers sweep)."""
+    if every is None and not isinstance(runner(app), RqRunner):
         every = sweep_interval(app)
-    sweeper = Sweeper(app, every if periodic else None).start()
+    sweeper = Sweeper(app, every).start()
     app.extensions["intake.sweeper"] = sweeper
     return sweeper
