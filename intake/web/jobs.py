@@ -102,17 +102,23 @@ class ThreadRunner:
 
     def submit(self, version_id: int) -> None:
         """Queue the check; ``wait`` returns when it is done."""
-        self.futures[version_id] = self.pool.submit(run_check, self.app, version_id)
+        future = self.pool.submit(run_check, self.app, version_id)
+        self.futures[version_id] = future
+        future.add_done_callback(lambda done: self._forget(version_id, done))
+
+    def _forget(self, version_id: int, future: Future[bool]) -> None:
+        """Keep only the checks in flight; log one that broke (a database error, say)."""
+        if self.futures.get(version_id) is future:
+            del self.futures[version_id]
+        if (error := future.exception()) is not None:
+            self.app.logger.error("check of version %s broke", version_id, exc_info=error)
 
     def resume(self, version_ids: Iterable[int]) -> int:
         """Queue the versions this pool is not already checking."""
-        count = 0
-        for version_id in version_ids:
-            future = self.futures.get(version_id)
-            if future is None or future.done():
-                self.submit(version_id)
-                count += 1
-        return count
+        missing = [version_id for version_id in version_ids if version_id not in self.futures]
+        for version_id in missing:
+            self.submit(version_id)
+        return len(missing)
 
     def wait(self, version_id: int, timeout: float | None = None) -> None:
         """Block until the version's check has ended (for tests and shutdown)."""
