@@ -1,4 +1,4 @@
-"""The ``intake`` command: registry load, parse, check, recall, serve, rules.
+"""The ``intake`` command: registry load, parse, check, recall, serve, worker, rules.
 
 Heavy modules are imported inside the commands so that ``intake --help``
 and a single ``intake check`` start quickly.
@@ -68,6 +68,7 @@ class LazyGroup(click.Group):
         "user": "intake.web.cli_users:user",
         "backup": "intake.backup:backup_command",
         "restore": "intake.backup:restore_command",
+        "worker": "intake.web.worker:worker_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -267,6 +268,9 @@ def serve(host: str, port: int, threads: int, demo: bool) -> None:
 
         with app.app_context():
             load_demo(app)
+    from intake.web.resume import start_resuming
+
+    start_resuming(app)  # the checks this server (or a stopped one) left unfinished
     click.echo(f"intake 已启动：http://{host}:{port}/ （按 Ctrl+C 停止）")
     waitress_serve(app, host=host, port=port, threads=threads, ident="intake")
 

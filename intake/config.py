@@ -32,6 +32,10 @@ class Settings:
     parse_memory_mb: int = 2048
     ocr_low_confidence: float = 0.80
     redis_url: str = ""
+    # The RQ queue of the background checks (``intake worker`` takes its jobs from it).
+    rq_queue: str = "intake"
+    # A running check that has shown no sign of life for this long is taken over.
+    check_stale_s: float = 60.0
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "intake@localhost"

@@ -127,8 +127,21 @@ class Version(Base):
     original_filename: Mapped[str | None] = mapped_column(String(255), default=None)
     application_json: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
-    check_state: Mapped[str] = mapped_column(String(16), default=CheckState.PENDING.value)
+    # Indexed for the sweep that resumes unfinished checks (migration 0009).
+    check_state: Mapped[str] = mapped_column(
+        String(16), default=CheckState.PENDING.value, index=True
+    )
     check_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # The claim on the running check (``intake.review.check_claims``): the holder's random
+    # token, when it was taken, the holder's last sign of life, and how often it was taken.
+    check_claim: Mapped[str | None] = mapped_column(String(32), default=None)
+    check_started_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
+    check_alive_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
+    check_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None

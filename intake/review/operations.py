@@ -11,6 +11,7 @@ JSON, so that queues, live claims and the ministry's project list are read in SQ
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from intake.accounts.models import Role, User
 from intake.application import Application, Report, number
-from intake.review import audit
+from intake.review import audit, check_claims
 from intake.review.audit import SYSTEM, Action, Actor
 from intake.review.models import (
     OPEN_STATES,
@@ -178,21 +179,37 @@ def attach_copy(
     return version
 
 
-def start_check(session: Session, version: Version) -> None:
-    """Mark the version's automatic check as running."""
+def start_check(
+    session: Session, version: Version, *, stale_before: dt.datetime | None = None
+) -> str | None:
+    """Claim the version's automatic check: the claim token, or None when another holds it
+    or it is done (see ``check_claims``; a claim idle since ``stale_before`` is taken over)."""
     with transaction(session):
-        version.check_state = CheckState.RUNNING.value
+        token = check_claims.claim(session, version.id, stale_before=stale_before)
+    session.refresh(version)
+    return token
 
 
 def record_check(
-    session: Session, version: Version, report: Report, *, copy: Application | None = None
-) -> None:
-    """Keep what was read from the version's file (or its copy) and every problem found.
+    session: Session,
+    version: Version,
+    report: Report,
+    claim: str | None = None,
+    *,
+    copy: Application | None = None,
+) -> bool:
+    """Keep what was read from the version's file (or its copy) and every problem found,
+    once: False (nothing written) when ``claim`` no longer holds the check or it is done.
 
     A first upload that is unreadable or not the form leaves no application behind: its
     application is discarded (the file and the report stay, for the uploader and the log).
     """
     with transaction(session):
+        if not check_claims.finish(
+            session, version.id, claim, {"check_state": CheckState.DONE.value}
+        ):
+            return False
+        session.refresh(version)  # the row as just claimed for the result (and locked)
         _set_result(version, report)
         if version.copy_sha256 is not None:
             version.copy_application_json = copy.to_json(with_sources=True) if copy else None
@@ -207,13 +224,17 @@ def record_check(
                 target=f"第 {version.number} 版",
                 details={"version": version.number, "reason": "unreadable"},
             )
+    return True
 
 
-def fail_check(session: Session, version: Version, error: str) -> None:
-    """Mark the automatic check as failed (the file is kept for a person to look at)."""
+def fail_check(session: Session, version: Version, error: str, claim: str | None = None) -> bool:
+    """Mark the automatic check as failed (the file is kept for a person to look at); False
+    when ``claim`` no longer holds the check or it is already finished."""
+    values = {"check_state": CheckState.FAILED.value, "check_error": error[:2000]}
     with transaction(session):
-        version.check_state = CheckState.FAILED.value
-        version.check_error = error[:2000]
+        recorded = check_claims.finish(session, version.id, claim, values)
+    session.refresh(version)
+    return recorded
 
 
 def claims(session: Session, uscc: str, exclude: int | None) -> dict[str, Decimal]:

@@ -1,18 +1,28 @@
 """The automatic check of an uploaded file, run off the request: a thread pool, or RQ on Redis.
 
 ``JOB_RUNNER`` chooses: ``thread`` (default; in-process pool), ``sync`` (in the request,
-for tests and scripts) or ``rq`` (used whenever ``INTAKE_REDIS_URL`` is set). A job
-only needs the version id: it reads the stored file, parses, verifies and records.
+for tests and scripts) or ``rq`` (used whenever ``INTAKE_REDIS_URL`` is set; ``intake
+worker`` runs the jobs). A job only needs the version id: it reads the stored file,
+parses, verifies and records.
+
+A check may run more than once (queued again after a restart, by two processes, after a
+worker was killed): ``run_check`` claims the version first, renews the claim while it
+works and records only while it holds it (``intake.review.check_claims``), so the result
+is recorded once. ``intake.web.resume`` finds the checks nobody is doing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import secrets
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol
+from types import TracebackType
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
@@ -20,16 +30,19 @@ from sqlalchemy.orm import Session
 from intake.application import Application, Report
 from intake.checking import check_application, parse_report
 from intake.config import Settings
-from intake.review import operations
+from intake.review import check_claims, operations
 from intake.review.claims import review_registry
-from intake.review.models import CheckState, Version
+from intake.review.models import Version, utcnow
 from intake.sandbox import Limits
 from intake.storage import Storage
 from intake.web.database import sessions, settings, storage
 
 THREAD_WORKERS = 2
-RQ_QUEUE = "intake"
+RQ_JOB_TIMEOUT_S = 600
+MIN_BEAT_S = 0.5
 FAILED_MESSAGE = "文件检查未能完成，请稍后重新上传；原文件已保存，审核人员可以查看"
+# The app an RQ worker process runs its jobs with (``use_app_for_jobs``), built once.
+_JOB_APPS: dict[str, Flask] = {}
 
 
 class Runner(Protocol):
@@ -37,6 +50,10 @@ class Runner(Protocol):
 
     def submit(self, version_id: int) -> None:
         """Queue the check of the version."""
+        ...
+
+    def resume(self, version_ids: Iterable[int]) -> int:
+        """Queue again checks nobody is doing, but not those already waiting; how many."""
         ...
 
 
@@ -67,6 +84,13 @@ class SyncRunner:
         """Check the version now."""
         run_check(self.app, version_id)
 
+    def resume(self, version_ids: Iterable[int]) -> int:
+        """Check the versions now."""
+        ids = list(version_ids)
+        for version_id in ids:
+            self.submit(version_id)
+        return len(ids)
+
 
 class ThreadRunner:
     """Runs checks in a small pool of threads of the web process."""
@@ -74,11 +98,27 @@ class ThreadRunner:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.pool = ThreadPoolExecutor(max_workers=THREAD_WORKERS, thread_name_prefix="intake-job")
-        self.futures: dict[int, Future[None]] = {}
+        self.futures: dict[int, Future[bool]] = {}
 
     def submit(self, version_id: int) -> None:
         """Queue the check; ``wait`` returns when it is done."""
-        self.futures[version_id] = self.pool.submit(run_check, self.app, version_id)
+        future = self.pool.submit(run_check, self.app, version_id)
+        self.futures[version_id] = future
+        future.add_done_callback(lambda done: self._forget(version_id, done))
+
+    def _forget(self, version_id: int, future: Future[bool]) -> None:
+        """Keep only the checks in flight; log one that broke (a database error, say)."""
+        if self.futures.get(version_id) is future:
+            del self.futures[version_id]
+        if (error := future.exception()) is not None:
+            self.app.logger.error("check of version %s broke", version_id, exc_info=error)
+
+    def resume(self, version_ids: Iterable[int]) -> int:
+        """Queue the versions this pool is not already checking."""
+        missing = [version_id for version_id in version_ids if version_id not in self.futures]
+        for version_id in missing:
+            self.submit(version_id)
+        return len(missing)
 
     def wait(self, version_id: int, timeout: float | None = None) -> None:
         """Block until the version's check has ended (for tests and shutdown)."""
@@ -88,43 +128,127 @@ class ThreadRunner:
 
 
 class RqRunner:
-    """Queues checks on Redis for ``rq worker intake`` processes."""
+    """Queues checks on Redis for ``intake worker`` processes."""
 
     def __init__(self, app: Flask) -> None:
         redis = importlib.import_module("redis")
         rq = importlib.import_module("rq")
-        connection = redis.Redis.from_url(app.config["INTAKE_SETTINGS"].redis_url)
-        self.queue = rq.Queue(RQ_QUEUE, connection=connection)
+        config = settings(app)
+        connection = redis.Redis.from_url(config.redis_url)
+        self.queue: Any = rq.Queue(config.rq_queue, connection=connection)
+        # Job ids name the queue and the version: ``intake-check-<version id>-<random>``.
+        self.job_prefix = f"{config.rq_queue}-check-"
+        # Several processes may sweep at once; one sweep per half staleness period is enough.
+        self.sweep_key = f"intake:{config.rq_queue}:sweep"
+        self.sweep_ms = max(1, int(config.check_stale_s * 500))
 
     def submit(self, version_id: int) -> None:
         """Put the check on the queue."""
-        self.queue.enqueue("intake.web.jobs.rq_job", version_id, job_timeout=600)
+        self.queue.enqueue(
+            "intake.web.jobs.rq_job",
+            version_id,
+            job_id=f"{self.job_prefix}{version_id}-{secrets.token_hex(4)}",
+            job_timeout=RQ_JOB_TIMEOUT_S,
+        )
+
+    def resume(self, version_ids: Iterable[int]) -> int:
+        """Queue the versions without a job waiting on the queue, unless another process
+        has just swept (the claims keep a doubled job harmless; this keeps it rare)."""
+        ids = list(version_ids)
+        if not ids or not self.queue.connection.set(self.sweep_key, 1, nx=True, px=self.sweep_ms):
+            return 0
+        waiting = {self._version_of(job_id) for job_id in self.queue.get_job_ids()}
+        missing = [version_id for version_id in ids if version_id not in waiting]
+        for version_id in missing:
+            self.submit(version_id)
+        return len(missing)
+
+    def _version_of(self, job_id: str) -> int | None:
+        """The version id of one of this queue's job ids."""
+        if not job_id.startswith(self.job_prefix):
+            return None
+        head = job_id.removeprefix(self.job_prefix).split("-", 1)[0]
+        return int(head) if head.isdigit() else None
+
+
+def use_app_for_jobs(app: Flask) -> None:
+    """Run this process's RQ jobs with ``app`` (``intake worker`` builds it once)."""
+    _JOB_APPS["rq"] = app
 
 
 def rq_job(version_id: int) -> None:
-    """The entry point an RQ worker runs: builds the app from its configuration, then checks."""
-    from intake import create_app
+    """The entry point an RQ worker runs: the check, with the process's app."""
+    if "rq" not in _JOB_APPS:
+        from intake import create_app
 
-    run_check(create_app({"MIGRATE_ON_START": False, "JOB_RUNNER": "sync"}), version_id)
+        use_app_for_jobs(create_app({"MIGRATE_ON_START": False, "JOB_RUNNER": "sync"}))
+    run_check(_JOB_APPS["rq"], version_id)
 
 
-def run_check(app: Flask, version_id: int) -> None:
-    """Parse and verify the version's stored file and record the report (or the failure)."""
+def run_check(app: Flask, version_id: int) -> bool:
+    """Claim the version, parse and verify its stored file and record the report (or the
+    failure); False, doing nothing, when the check is done or another process holds it."""
+    config = settings(app)
     with app.app_context(), sessions(app)() as session:
         version = session.get(Version, version_id)
-        if version is None or version.check_state == CheckState.DONE.value:
-            return
-        operations.start_check(session, version)
-        try:
-            report, copy = check_stored_file(
-                session, storage(app), settings(app), version, isolated=parse_isolated(app)
+        if version is None:
+            return False
+        stale_before = utcnow() - dt.timedelta(seconds=config.check_stale_s)
+        claim = operations.start_check(session, version, stale_before=stale_before)
+        if claim is None:
+            return False
+        with Heartbeat(app, version_id, claim, every=max(config.check_stale_s / 4, MIN_BEAT_S)):
+            try:
+                report, copy = check_stored_file(
+                    session, storage(app), config, version, isolated=parse_isolated(app)
+                )
+            except Exception:
+                app.logger.exception("check of version %s failed", version_id)
+                session.rollback()
+                recorded = operations.fail_check(session, version, FAILED_MESSAGE, claim)
+            else:
+                recorded = operations.record_check(session, version, report, claim, copy=copy)
+        if not recorded:
+            app.logger.warning(
+                "check of version %s was taken over: result not recorded", version_id
             )
-        except Exception:
-            app.logger.exception("check of version %s failed", version_id)
-            session.rollback()
-            operations.fail_check(session, version, FAILED_MESSAGE)
-            return
-        operations.record_check(session, version, report, copy=copy)
+        return recorded
+
+
+class Heartbeat:
+    """Renews a claim from a thread every ``every`` seconds while the block runs."""
+
+    def __init__(self, app: Flask, version_id: int, claim: str, *, every: float) -> None:
+        self.app, self.version_id, self.claim, self.every = app, version_id, claim, every
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(
+            target=self._beat, name=f"intake-heartbeat-{version_id}", daemon=True
+        )
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.every):
+            try:
+                with sessions(self.app)() as session:
+                    held = check_claims.renew(session, self.version_id, self.claim)
+                    session.commit()
+            except Exception:  # the database is away for a moment: try at the next beat
+                self.app.logger.warning("claim of version %s not renewed", self.version_id)
+                continue
+            if not held:
+                return
 
 
 def parse_isolated(app: Flask) -> bool:
