@@ -15,7 +15,7 @@ from intake.sandbox import (
     MSG_CRASH,
     MSG_OUTPUT,
     Limits,
-    _outcome,
+    outcome,
     parse_isolated,
 )
 from tests.security import hostile
@@ -76,9 +76,9 @@ def test_deflate_bomb_hits_the_memory_limit(deflate_bomb: Path) -> None:
 def test_every_death_of_the_child_is_a_chinese_message(
     status: int, stderr: bytes, message: str
 ) -> None:
-    outcome = _outcome(status, b"not json", stderr, Limits(), Path("upload"))
-    assert outcome == message
-    assert "Traceback" not in str(outcome)
+    result = outcome(status, b"not json", stderr, Limits(), Path("upload"))
+    assert result == message
+    assert "Traceback" not in str(result)
 
 
 def test_crashing_child_is_a_report_not_an_exception(tmp_path: Path) -> None:
