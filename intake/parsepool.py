@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from intake.sandbox import MSG_TIMEOUT, Limits, child_environment, failure_message
+from intake.sandbox import MSG_CRASH, MSG_TIMEOUT, Limits, child_environment, failure_message
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,8 @@ class WorkerProcess:
         return message
 
     def _stderr_tail(self) -> bytes:
+        if self._stderr.closed:  # the pool was closed while this worker parsed
+            return b""
         self._stderr.seek(0, os.SEEK_END)
         size = self._stderr.tell()
         self._stderr.seek(max(0, size - STDERR_TAIL))
@@ -157,7 +159,6 @@ class ParserPool:
         self.limits = limits
         self.size = max(1, workers)
         self.max_files = max(1, max_files)
-        self.pid = os.getpid()
         self._idle: queue.LifoQueue[WorkerProcess | None] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._started: set[WorkerProcess] = set()
@@ -169,23 +170,26 @@ class ParserPool:
         """Start up to ``count`` workers now, so that their imports overlap the caller's."""
         slots = [self._idle.get() for _ in range(min(count, self.size))]
         for slot in slots:
-            self._idle.put(slot if slot is not None else self._spawn())
+            self._idle.put(slot if slot is not None else self._replacement())
 
     def parse(self, path: Path, ocr_cache: Path | None = None) -> dict[str, Any] | str:
         """The report JSON of the file, or the Chinese message why there is none."""
         worker = self._idle.get()
-        if worker is None or not worker.alive:
-            self._retire(worker)
-            worker = self._spawn()
         done = True
         try:
+            if worker is None or not worker.alive:
+                self._retire(worker)
+                worker = None
+                worker = self._spawn()
             result, done = worker.parse(path, ocr_cache)
+        except OSError:  # no process could be started (too many processes or open files)
+            log.exception("no parser worker for %s", path)
+            result = MSG_CRASH
         finally:
             if done:
                 self._retire(worker)
-                self._idle.put(None if self._closed else self._spawn())
-            else:
-                self._idle.put(worker)
+                worker = self._replacement()
+            self._idle.put(worker)  # the slot always goes back, or every caller would wait
         return result
 
     def workers(self) -> list[int]:
@@ -213,6 +217,16 @@ class ParserPool:
         with self._lock:
             self._started.add(worker)
         return worker
+
+    def _replacement(self) -> WorkerProcess | None:
+        """A new worker, started now so that it is ready for the next file (None: later)."""
+        if self._closed:
+            return None
+        try:
+            return self._spawn()
+        except OSError:
+            log.exception("could not start a parser worker")
+            return None
 
     def _retire(self, worker: WorkerProcess | None) -> None:
         if worker is None:

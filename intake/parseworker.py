@@ -16,7 +16,6 @@ a Chinese message and starts another worker.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -153,6 +152,8 @@ def _private_stdout() -> IO[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: preload, limits, then serve."""
+    import argparse  # here: the web and command-line processes import this module too
+
     parser = argparse.ArgumentParser(prog="python -m intake.parseworker")
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--text-memory-mb", type=int, required=True)
