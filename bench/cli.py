@@ -4,10 +4,12 @@
 
 Wall time of ``intake check FORM.docx`` (parsed in a limited worker, the default)
 and of ``intake check --in-process``, each run a fresh process, interleaved with
-the references measured in the same run: a bare ``python -c pass`` and
-``python -c "import docx"`` (python-docx's import alone). Then ``intake check`` of
-a 1 GB PDF deflate bomb: its verdict, wall time and the peak memory of the whole
-process tree (the command's own peak RSS plus the largest of its workers').
+the references measured in the same run: a bare ``python -c pass``,
+``python -c "import docx"`` (python-docx's import alone) and ``python -c "import
+sqlalchemy.orm"`` (the floor of any command that reads the registry through the
+ORM). Then ``intake check`` of a 1 GB PDF deflate bomb: its verdict, wall time and
+the peak memory of the whole process tree (the command's own peak RSS plus the
+largest of its workers').
 """
 
 from __future__ import annotations
@@ -106,6 +108,11 @@ def main() -> None:
             "intake check FORM.docx (limited worker)": intake("check", str(FORM)),
             "intake check --in-process FORM.docx": intake("check", "--in-process", str(FORM)),
             'reference: python -c "import docx"': [PYTHON, "-c", "import docx"],
+            'reference: python -c "import sqlalchemy.orm"': [
+                PYTHON,
+                "-c",
+                "import sqlalchemy.orm",
+            ],
             "reference: python -c pass": [PYTHON, "-c", "pass"],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
