@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-EXIT_MEMORY = 3
+EXIT_MEMORY = 3  # out of memory under the full limit (OCR, LibreOffice)
+EXIT_TEXT_MEMORY = 5  # out of memory under the text-parsing limit
 MAX_OUTPUT_FILE_MB = 256  # LibreOffice's converted .docx and the OCR cache are far smaller
 MAX_OPEN_FILES = 512
 RETIRE_RSS_MB = 384  # a worker that grew past this (a large file, a caught bomb) is replaced
@@ -128,7 +129,7 @@ def serve(worker: Worker, max_files: int, requests: IO[bytes], replies: IO[str])
         try:
             report = parse_report(Path(request["path"]), ocr_cache=Path(cache) if cache else None)
         except MemoryError:
-            return EXIT_MEMORY
+            return EXIT_MEMORY if worker.heavy else EXIT_TEXT_MEMORY
         last = worker.must_retire()
         _send(replies, {"report": report.to_json(with_sources=True), "last": last})
         if last:

@@ -28,14 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intake.application import Problem, Report
-from intake.parseworker import EXIT_MEMORY
+from intake.parseworker import EXIT_MEMORY, EXIT_TEXT_MEMORY
 
 if TYPE_CHECKING:
     from intake.parsepool import ParserPool
 
 log = logging.getLogger(__name__)
 
-EXIT_CRASH = 4
 STDERR_TAIL = 4000
 TEXT_MEMORY_MB = 768  # a .docx or a PDF's text layer; a 1 GB deflate bomb stops here
 
@@ -43,8 +42,6 @@ MSG_TIMEOUT = "文件处理超时（超过 {seconds} 秒），可能已损坏或
 MSG_MEMORY = "文件处理所需内存超出限制（{megabytes} MB），可能已损坏或过于复杂"
 MSG_OUTPUT = "文件处理时产生的数据超出限制，可能已损坏或是异常文件"
 MSG_CRASH = "文件处理失败，无法读取，可能已损坏；原文件已保存，审核人员可以查看"
-
-__all__ = ["EXIT_MEMORY", "Limits", "parse_isolated", "parser_pool", "prestart"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +138,8 @@ def failure_message(code: int, err: bytes, limits: Limits, path: Path) -> str:
     log.error("parse of %s ended with status %s: %s", path, code, tail)
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
         return MSG_TIMEOUT.format(seconds=format(limits.timeout_s, "g"))
+    if code == EXIT_TEXT_MEMORY:
+        return MSG_MEMORY.format(megabytes=limits.text_memory_mb)
     if code == EXIT_MEMORY or "MemoryError" in tail or "bad_alloc" in tail:
         return MSG_MEMORY.format(megabytes=limits.memory_mb)
     if code == -signal.SIGXFSZ:

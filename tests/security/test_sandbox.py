@@ -12,6 +12,7 @@ from intake.checking import parse_report
 from intake.parsers.doc import convert_with_libreoffice, find_soffice
 from intake.sandbox import (
     EXIT_MEMORY,
+    EXIT_TEXT_MEMORY,
     MSG_CRASH,
     MSG_OUTPUT,
     Limits,
@@ -57,6 +58,7 @@ def test_deflate_bomb_hits_the_memory_limit(deflate_bomb: Path) -> None:
         (-signal.SIGKILL, b"", "文件处理超时（超过 120 秒），可能已损坏或过于复杂"),
         (-signal.SIGXCPU, b"", "文件处理超时（超过 120 秒），可能已损坏或过于复杂"),
         (EXIT_MEMORY, b"", "文件处理所需内存超出限制（2048 MB），可能已损坏或过于复杂"),
+        (EXIT_TEXT_MEMORY, b"", "文件处理所需内存超出限制（768 MB），可能已损坏或过于复杂"),
         (
             1,
             b"Traceback...\nMemoryError\n",
