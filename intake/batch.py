@@ -13,7 +13,7 @@ import json
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +27,7 @@ from intake.application import Application, Report
 from intake.checking import check_application, parse_report
 from intake.registry.lookup import PreloadedRegistry
 from intake.review.models import Submission, SubmissionState, Version, VersionClaim
+from intake.sandbox import Limits
 from intake.verify import DEADLINE, LOW_CONFIDENCE
 
 # Applications whose CCER quantities are spoken for (as intake.review.operations.LIVE_STATES).
@@ -124,9 +125,19 @@ def form_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def parse_all(
-    paths: Sequence[Path], *, jobs: int = 1, ocr_cache: Path | None = None
+    paths: Sequence[Path],
+    *,
+    jobs: int = 1,
+    ocr_cache: Path | None = None,
+    limits: Limits | None = None,
 ) -> list[Report]:
-    """Each file parsed (in ``jobs`` processes): its application, or its one parser problem."""
+    """Each file parsed (in ``jobs`` processes): its application, or its one parser problem.
+
+    With ``limits`` every file is parsed by a pool of ``jobs`` limited workers
+    (``intake.parsepool``); without, in this process (trusted files only).
+    """
+    if limits is not None:
+        return _parse_in_workers(paths, jobs=jobs, ocr_cache=ocr_cache, limits=limits)
     names = [str(path) for path in paths]
     caches = [ocr_cache] * len(paths)
     if jobs <= 1 or len(paths) <= 1:
@@ -139,6 +150,20 @@ def _parse_one(path: Path, name: str, ocr_cache: Path | None) -> Report:
     return parse_report(path, name=name, ocr_cache=ocr_cache)
 
 
+def _parse_in_workers(
+    paths: Sequence[Path], *, jobs: int, ocr_cache: Path | None, limits: Limits
+) -> list[Report]:
+    """Each file parsed by a pool of ``jobs`` limited workers, ``jobs`` files at a time."""
+    from intake.parsepool import ParserPool
+    from intake.sandbox import report_of
+
+    def one(path: Path) -> Report:
+        return report_of(pool.parse(path, ocr_cache), str(path))
+
+    with ParserPool(limits, workers=jobs) as pool, ThreadPoolExecutor(max(1, jobs)) as threads:
+        return list(threads.map(one, paths))
+
+
 def check_files(
     session: Session,
     paths: Sequence[Path],
@@ -147,9 +172,11 @@ def check_files(
     ocr_cache: Path | None = None,
     deadline: dt.date = DEADLINE,
     low_confidence: float = LOW_CONFIDENCE,
+    limits: Limits | None = None,
 ) -> list[Report]:
-    """Parse every file, then check all the applications read against one preloaded registry."""
-    parsed = parse_all(paths, jobs=jobs, ocr_cache=ocr_cache)
+    """Parse every file (in limited workers with ``limits``), then check all the
+    applications read against one preloaded registry."""
+    parsed = parse_all(paths, jobs=jobs, ocr_cache=ocr_cache, limits=limits)
     readable = [report for report in parsed if report.application is not None]
     checked = iter(
         check_batch(
@@ -170,12 +197,20 @@ def check_files(
 )
 @click.option("--json", "as_json", is_flag=True, help="One report JSON object per file.")
 @click.option("--jobs", default=1, show_default=True, help="Processes that parse files.")
-def batch(paths: tuple[Path, ...], db: str | None, as_json: bool, jobs: int) -> None:
+@click.option(
+    "--in-process",
+    is_flag=True,
+    help="Parse in this process (trusted files only; by default in limited worker processes).",
+)
+def batch(
+    paths: tuple[Path, ...], db: str | None, as_json: bool, jobs: int, in_process: bool
+) -> None:
     """Check every form file given (folders: every form file in them) in one batch."""
     from intake.config import load_settings
     from intake.db import make_engine, session_factory
 
     settings = load_settings({"database_url": db} if db else None)
+    limits = None if in_process else Limits(settings.parse_timeout_s, settings.parse_memory_mb)
     files = form_files(paths)
     engine = make_engine(settings.resolved_database_url)
     try:
@@ -187,6 +222,7 @@ def batch(paths: tuple[Path, ...], db: str | None, as_json: bool, jobs: int) -> 
                 ocr_cache=settings.instance_path / "ocr-cache",
                 deadline=settings.deadline,
                 low_confidence=settings.ocr_low_confidence,
+                limits=limits,
             )
     finally:
         engine.dispose()

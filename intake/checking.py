@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from intake.application import Application, Problem, Report
-from intake.parsers import ParseError, parse
-from intake.sandbox import Limits, parse_isolated
 from intake.verify import verify
 from intake.verify.catalogue import code_sort_key, field_sort_key
 from intake.verify.copy import compare_copy, copy_problems
-from intake.verify.protocol import Registry
+
+if TYPE_CHECKING:
+    from intake.sandbox import Limits
+    from intake.verify.protocol import Registry
 
 
 def parse_report(
@@ -23,11 +25,14 @@ def parse_report(
 ) -> Report:
     """The file's application, or a report holding only the parser's one problem.
 
-    With ``limits`` the parse runs in a limited child process (``intake.sandbox``):
-    what an untrusted upload must go through.
+    With ``limits`` the parse runs in a limited worker process (``intake.sandbox``):
+    what an untrusted file must go through. The parsers are imported only here, so
+    that a caller that parses in workers never loads them.
     """
     label = name or str(path)
     if limits is not None:
+        from intake.sandbox import parse_isolated
+
         return parse_isolated(
             path,
             timeout_s=limits.timeout_s,
@@ -35,6 +40,8 @@ def parse_report(
             ocr_cache=ocr_cache,
             name=label,
         )
+    from intake.parsers import ParseError, parse
+
     try:
         application = parse(path, ocr_cache=ocr_cache)
     except ParseError as exc:

@@ -22,6 +22,8 @@ from intake.config import Settings, load_settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from intake.sandbox import Limits
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -121,19 +123,27 @@ def registry_load(directory: Path, db: str | None) -> None:
     )
 
 
+in_process_option = click.option(
+    "--in-process",
+    is_flag=True,
+    help="在本进程内读取文件（仅用于可信文件；默认在受限的子进程中读取）",
+)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @json_option
 @click.option("--sources", is_flag=True, help="与 --json 合用：附上每个值的读取位置")
-def parse(files: tuple[Path, ...], as_json: bool, sources: bool) -> None:
+@in_process_option
+def parse(files: tuple[Path, ...], as_json: bool, sources: bool, in_process: bool) -> None:
     """读取申请表文件（.docx、.doc、.pdf、.png、.jpg）中填写的内容。"""
-    from intake.checking import parse_report
-    from intake.console import print_parsed
-
     settings = load_settings()
+    limits = None if in_process else _parse_limits(settings)
+    from intake.checking import parse_report
+
     status = EXIT_OK
     for path in files:
-        report = parse_report(path, name=str(path), ocr_cache=_ocr_cache(settings))
+        report = parse_report(path, name=str(path), ocr_cache=_ocr_cache(settings), limits=limits)
         if report.application is None:
             status = EXIT_FAILED
         if as_json:
@@ -149,6 +159,8 @@ def parse(files: tuple[Path, ...], as_json: bool, sources: bool) -> None:
             )
             click.echo(json.dumps(out, ensure_ascii=False))
         else:
+            from intake.console import print_parsed
+
             print_parsed(report)
     sys.exit(status)
 
@@ -157,13 +169,14 @@ def parse(files: tuple[Path, ...], as_json: bool, sources: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @json_option
-def check(files: tuple[Path, ...], db: str | None, as_json: bool) -> None:
+@in_process_option
+def check(files: tuple[Path, ...], db: str | None, as_json: bool, in_process: bool) -> None:
     """读取申请表并与登记数据核对，一次列出全部问题。"""
+    settings = _settings(db)
+    limits = None if in_process else _parse_limits(settings)
     from intake.checking import check_file
-    from intake.console import print_report
     from intake.registry.lookup import SqlRegistry
 
-    settings = _settings(db)
     status = EXIT_OK
     with _session(settings, migrate=False) as session:
         _require_registry(session)
@@ -176,14 +189,27 @@ def check(files: tuple[Path, ...], db: str | None, as_json: bool) -> None:
                 deadline=settings.deadline,
                 low_confidence=settings.ocr_low_confidence,
                 ocr_cache=_ocr_cache(settings),
+                limits=limits,
             )
             if not report.ok:
                 status = EXIT_FAILED
             if as_json:
                 click.echo(json.dumps(report.to_json(), ensure_ascii=False))
             else:
+                from intake.console import print_report
+
                 print_report(report)
     sys.exit(status)
+
+
+def _parse_limits(settings: Settings) -> Limits:
+    """The limits files are parsed under; one worker is started at once, so that it
+    imports the parsers while this process imports the database layer."""
+    from intake.sandbox import Limits, prestart
+
+    limits = Limits(settings.parse_timeout_s, settings.parse_memory_mb)
+    prestart(limits)
+    return limits
 
 
 def _ocr_cache(settings: Settings) -> Path | None:

@@ -30,6 +30,9 @@ class Settings:
     max_upload_mb: int = 20
     parse_timeout_s: int = 120
     parse_memory_mb: int = 2048
+    parse_text_memory_mb: int = 768  # .docx and PDF text layers; OCR and .doc get parse_memory_mb
+    parse_workers: int = 2  # parser processes per server process
+    parse_worker_files: int = 100  # files a parser process reads before it is replaced
     ocr_low_confidence: float = 0.80
     redis_url: str = ""
     # The RQ queue of the background checks (``intake worker`` takes its jobs from it).

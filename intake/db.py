@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+if TYPE_CHECKING:  # Alembic is imported only to migrate: a plain check never loads it.
+    from alembic.config import Config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS = PACKAGE_DIR / "migrations"
@@ -88,6 +89,8 @@ def import_models() -> None:
 
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic configuration pointing at the migrations shipped in the package."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url is not None:
@@ -100,6 +103,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the migrations on the engine's database up to ``revision`` (head by default)."""
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -119,3 +119,12 @@ def test_web_script_prints_its_table(tmp_path: Path) -> None:
         line = next(line for line in out.splitlines() if line.startswith(f"| {page}"))
         assert line.split("|")[8].strip() == "0"  # errors
     assert "Peak RSS per worker" in out
+    assert "Peak RSS per parser worker" in out
+
+
+@pytest.mark.slow
+def test_cli_script_prints_its_tables() -> None:
+    out = run("bench.cli", "--repeat", "1")
+    assert "| intake check FORM.docx (limited worker) " in out
+    assert 'python -c "import docx"' in out
+    assert "| FILE_UNREADABLE " in out

@@ -12,10 +12,11 @@ from intake.checking import parse_report
 from intake.parsers.doc import convert_with_libreoffice, find_soffice
 from intake.sandbox import (
     EXIT_MEMORY,
+    EXIT_TEXT_MEMORY,
     MSG_CRASH,
     MSG_OUTPUT,
     Limits,
-    _outcome,
+    outcome,
     parse_isolated,
 )
 from tests.security import hostile
@@ -57,6 +58,7 @@ def test_deflate_bomb_hits_the_memory_limit(deflate_bomb: Path) -> None:
         (-signal.SIGKILL, b"", "文件处理超时（超过 120 秒），可能已损坏或过于复杂"),
         (-signal.SIGXCPU, b"", "文件处理超时（超过 120 秒），可能已损坏或过于复杂"),
         (EXIT_MEMORY, b"", "文件处理所需内存超出限制（2048 MB），可能已损坏或过于复杂"),
+        (EXIT_TEXT_MEMORY, b"", "文件处理所需内存超出限制（768 MB），可能已损坏或过于复杂"),
         (
             1,
             b"Traceback...\nMemoryError\n",
@@ -76,9 +78,9 @@ def test_deflate_bomb_hits_the_memory_limit(deflate_bomb: Path) -> None:
 def test_every_death_of_the_child_is_a_chinese_message(
     status: int, stderr: bytes, message: str
 ) -> None:
-    outcome = _outcome(status, b"not json", stderr, Limits(), Path("upload"))
-    assert outcome == message
-    assert "Traceback" not in str(outcome)
+    result = outcome(status, b"not json", stderr, Limits(), Path("upload"))
+    assert result == message
+    assert "Traceback" not in str(result)
 
 
 def test_crashing_child_is_a_report_not_an_exception(tmp_path: Path) -> None:
