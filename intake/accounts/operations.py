@@ -75,6 +75,11 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
+def password_matches(user: User, password: str) -> bool:
+    """True when ``password`` is the user's password."""
+    return check_password_hash(user.password_hash, password)
+
+
 def set_password(user: User, password: str) -> None:
     """Replace the user's password (the caller commits)."""
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -4,7 +4,6 @@ accounts the API serves)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
@@ -13,6 +12,7 @@ from intake.accounts.operations import (
     AccountError,
     change_password,
     issue_token,
+    password_matches,
     revoke_token,
     tokens_of,
 )
@@ -32,7 +32,7 @@ def password() -> str | Response:
     if form.validate_on_submit():
         me = user()
         current, new = form.current.data or "", form.new.data or ""
-        if not check_password_hash(me.password_hash, current):
+        if not password_matches(me, current):
             throttle.record_failure()
             form.current.errors = ["当前密码不正确"]
         elif new == current:

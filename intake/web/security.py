@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
+    app.before_request(_check_login)
     app.after_request(_security_headers)
 
 
@@ -69,6 +70,13 @@ def _refuse_oversized(*_args: Any) -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and request.content_length is not None and request.content_length > limit:
         abort(413)
+
+
+def _check_login() -> None:
+    """Check the login session before any view runs, so that the check (which may commit
+    in a session of its own) never waits on a view's unfinished writes."""
+    if request.endpoint != "static":
+        current_user._get_current_object()
 
 
 def _security_headers(response: Response) -> Response:
