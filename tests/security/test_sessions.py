@@ -15,8 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.accounts.models import LoginSession
+from intake.accounts.sessions import key_hash
 from intake.cli import main
 from intake.demo import DEMO_PASSWORD
+from intake.web.security import SESSION_KEY
 from tests.web.conftest import login
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -228,3 +230,15 @@ def test_cli_password_change_ends_every_session(
         "/login", data={"username": "demo-province", "password": NEW_PASSWORD}
     )
     assert fresh.status_code == 302
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_only_the_hash_of_the_session_key_is_stored(
+    client: FlaskClient, db_session: Session
+) -> None:
+    login(client, "demo-province")
+    with client.session_transaction() as cookie:
+        key = cookie[SESSION_KEY]
+    [row] = db_session.scalars(select(LoginSession)).all()
+    assert row.key_hash == key_hash(key) != key
+    assert len(key) >= 40  # 32 random bytes
