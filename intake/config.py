@@ -43,6 +43,14 @@ class Settings:
     smtp_port: int = 25
     mail_from: str = "intake@localhost"
     secret_key: str = ""
+    # A login session ends after this long without a request, and this long after login.
+    session_idle_minutes: int = 8 * 60
+    session_lifetime_hours: int = 12
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none).
+    trusted_proxies: int = 0
+    # API tokens: the validity offered by default, and the longest one allowed.
+    api_token_days: int = 90
+    api_token_max_days: int = 365
 
     @property
     def resolved_database_url(self) -> str:

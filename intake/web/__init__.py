@@ -9,6 +9,7 @@ from flask import Flask
 # (module, blueprint attribute); registered in this order.
 BLUEPRINTS: list[tuple[str, str]] = [
     ("intake.web.auth", "bp"),
+    ("intake.web.account", "bp"),
     ("intake.web.enterprise", "bp"),
     ("intake.web.api", "bp"),
     ("intake.web.review", "bp"),
@@ -18,8 +19,9 @@ BLUEPRINTS: list[tuple[str, str]] = [
 
 
 def register_blueprints(app: Flask) -> None:
-    """Set up the shared services, then register every blueprint of BLUEPRINTS."""
-    from intake.web import database, errors, jobs, security
+    """Set up the shared services, register every blueprint of BLUEPRINTS, then throttle
+    the login and password views."""
+    from intake.web import database, errors, jobs, security, throttle
 
     database.init_app(app)
     security.init_app(app)
@@ -27,3 +29,4 @@ def register_blueprints(app: Flask) -> None:
     errors.init_app(app)
     for module, attribute in BLUEPRINTS:
         app.register_blueprint(getattr(importlib.import_module(module), attribute))
+    throttle.init_app(app)

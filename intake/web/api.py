@@ -17,13 +17,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role, User
-from intake.accounts.operations import user_for_token
 from intake.application import Application
 from intake.checking import check_application, parse_report
 from intake.review import decisions, operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
 from intake.review.registration import ReviewError
 from intake.sandbox import Limits
+from intake.web.bearer import bearer_user
 from intake.web.database import db, settings, storage
 from intake.web.enterprise.access import registry
 from intake.web.errors import describe
@@ -44,11 +44,7 @@ def token_required(view: F) -> F:
 
     @wraps(view)  # type: ignore[arg-type]
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        found = user_for_token(db(), token.strip()) if scheme.lower() == "bearer" else None
-        if found is None:
-            abort(401)
+        found = bearer_user()  # 401 with the reason when the token is missing, expired or revoked
         if found.role != Role.ENTERPRISE:
             abort(403)
         g.api_user = found
@@ -66,7 +62,7 @@ def api_user() -> User:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3 description of this API."""
-    return jsonify(openapi_document(url_for("api.openapi", _external=True)))
+    return jsonify(openapi_document(url_for("api.openapi")))  # relative: no Host header echoed
 
 
 @bp.post("/check")

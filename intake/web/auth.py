@@ -1,54 +1,41 @@
-"""Logging in and out."""
+"""Logging in and out (throttled by ``intake.web.throttle``)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from intake.accounts.operations import authenticate
 from intake.forms.auth import LoginForm
+from intake.web import throttle
 from intake.web.database import db
-from intake.web.security import login_throttle
-
-MSG_THROTTLED = "登录失败次数过多，请 {minutes} 分钟后再试"
+from intake.web.security import log_in, log_out
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response | tuple[str, int, dict[str, str]]:
-    """The login page; on success, back to where the user was going.
-
-    After too many failures for one username from one address, 429 until the window ends.
-    """
+def login() -> str | Response:
+    """The login page; on success, a new login session and back to where the user was going."""
     form = LoginForm()
     if form.validate_on_submit():
-        key = f"{(form.username.data or '').strip().lower()}|{request.remote_addr}"
-        if login_throttle().blocked(key):
-            return _throttled(form)
+        throttle.check_user_name()
         user = authenticate(db(), form.username.data or "", form.password.data or "")
         if user is not None:
-            login_throttle().reset(key)
-            login_user(user)
+            throttle.forget_failures()
+            log_in(user)
             return redirect(_safe_next(request.args.get("next")))
-        login_throttle().failed(key)
+        throttle.record_login_failure()
         flash("用户名或密码不正确", "error")
     return render_template("auth/login.html", form=form)
 
 
-def _throttled(form: LoginForm) -> tuple[str, int, dict[str, str]]:
-    window = int(current_app.config["LOGIN_WINDOW_S"])
-    flash(MSG_THROTTLED.format(minutes=max(1, window // 60)), "error")
-    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(window)}
-
-
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Log out (a POST, so that the CSRF token protects it)."""
-    logout_user()
+    """Log out, ending the login session on the server (a POST, so that CSRF protects it)."""
+    log_out()
     flash("您已退出登录", "info")
     return redirect(url_for("auth.login"))
 

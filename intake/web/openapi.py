@@ -21,7 +21,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 ERRORS = {
-    "401": _json(_ref("Error"), "missing or invalid token"),
+    "401": _json(_ref("Error"), "missing, unknown, expired or revoked token"),
     "403": _json(_ref("Error"), "the token's user is not an enterprise user"),
     "404": _json(_ref("Error"), "no such application of the user's entity"),
     "413": _json(_ref("Error"), "file larger than the upload limit"),
@@ -217,7 +217,8 @@ PATHS: dict[str, Any] = {
 
 
 def openapi_document(self_url: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 document; servers point at the API's base URL."""
+    """The OpenAPI 3.1 document; servers hold the API's base path, relative to the host the
+    document was read from (never a host taken from the request)."""
     base = self_url.rsplit("/openapi.json", 1)[0]
     return {
         "openapi": "3.1.0",

@@ -1,23 +1,23 @@
-"""Login (Flask-Login), CSRF (Flask-WTF), the checks every view makes on who is asking,
-security headers, the upload size limit and login throttling."""
+"""Login (Flask-Login) over server-side login sessions, CSRF (Flask-WTF), the checks every
+view makes on who is asking, security headers, the client address behind trusted proxies
+and the upload size limit. Login throttling is in ``intake.web.throttle``."""
 
 from __future__ import annotations
 
-import importlib
-import threading
-import time
-from collections import deque
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, current_app, redirect, request, url_for
-from flask_login import LoginManager, current_user
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from intake.accounts.models import Role, User
-from intake.web.database import db
+from intake.accounts.models import Role, User, utcnow
+from intake.accounts.sessions import SessionPolicy, check_session, end_session, start_session
+from intake.web.database import db, sessions, settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,12 +40,18 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-LOGIN_MAX_FAILURES = 10
-LOGIN_WINDOW_S = 15 * 60
+# The cookie's name for the login session's key (see intake.accounts.sessions).
+SESSION_KEY = "login_key"
+MSG_SESSION_ENDED = "登录已失效，请重新登录"
 
 
 def init_app(app: Flask) -> None:
-    """Attach CSRF protection, the login manager, headers, the size limit and the throttle."""
+    """Attach CSRF protection, the login manager, headers, the size limit and the proxy fix."""
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        # Each trusted proxy appends the address it saw; believe exactly that many entries.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    app.config.setdefault("CLOCK", utcnow)
     app.before_request(_refuse_oversized)  # before CSRF, which would read the body
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -55,10 +61,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
-    app.config.setdefault("LOGIN_MAX_FAILURES", LOGIN_MAX_FAILURES)
-    app.config.setdefault("LOGIN_WINDOW_S", LOGIN_WINDOW_S)
+    app.before_request(_check_login)
     app.after_request(_security_headers)
-    app.extensions["intake.login_throttle"] = _throttle_for(app)
 
 
 def _refuse_oversized(*_args: Any) -> None:
@@ -68,17 +72,77 @@ def _refuse_oversized(*_args: Any) -> None:
         abort(413)
 
 
+def _check_login() -> None:
+    """Check the login session before any view runs, so that the check (which may commit
+    in a session of its own) never waits on a view's unfinished writes."""
+    if request.endpoint != "static":
+        current_user._get_current_object()
+
+
 def _security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.endpoint != "static":
+        # Pages and JSON carry registry and application data: never kept by a browser or proxy.
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def now() -> dt.datetime:
+    """The current time (UTC) as the app sees it; a test freezes it with ``CLOCK``."""
+    clock: Callable[[], dt.datetime] = current_app.config["CLOCK"]
+    return clock()
+
+
+def session_policy() -> SessionPolicy:
+    """The configured idle time-out and absolute lifetime of login sessions."""
+    config = settings()
+    return SessionPolicy(
+        idle=dt.timedelta(minutes=config.session_idle_minutes),
+        lifetime=dt.timedelta(hours=config.session_lifetime_hours),
+    )
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The user, only while the cookie's login session is live (checked on every request)."""
     if not user_id.isdigit():
         return None
+    # A session of its own: the check may commit, and a view's work must not go with it.
+    with sessions(current_app)() as own:
+        live = check_session(own, int(user_id), session.get(SESSION_KEY, ""), now(),
+                             session_policy())  # fmt: skip
+    if not live:
+        session.clear()
+        flash(MSG_SESSION_ENDED, "info")
+        return None
     return db().get(User, int(user_id))
+
+
+def log_in(found: User) -> None:
+    """Start a login session for the user in this browser (a fresh cookie: no fixation)."""
+    session.clear()
+    key = start_session(db(), found, now())
+    db().commit()
+    login_user(found)
+    session[SESSION_KEY] = key
+
+
+def log_out() -> None:
+    """End this browser's login session, so that no copy of its cookie opens it again."""
+    key = session.get(SESSION_KEY)
+    if key:
+        end_session(db(), key, now())
+        db().commit()
+    logout_user()
+    session.clear()
+
+
+def renew_session(found: User) -> None:
+    """A new login session for this browser after the user's others were ended."""
+    key = start_session(db(), found, now())
+    db().commit()
+    session[SESSION_KEY] = key
 
 
 def user() -> User:
@@ -101,95 +165,6 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         return cast(F, wrapped)
 
     return decorate
-
-
-# ---------------------------------------------------------------- login throttling
-
-
-class LoginThrottle(Protocol):
-    """Counts failed logins per key (username and address) over a sliding window."""
-
-    def blocked(self, key: str) -> bool:
-        """True when the key has used up its failures in the window."""
-        ...
-
-    def failed(self, key: str) -> None:
-        """Count one failure of the key."""
-        ...
-
-    def reset(self, key: str) -> None:
-        """Forget the key's failures (after a successful login)."""
-        ...
-
-
-class MemoryThrottle:
-    """Failures kept in this process (enough for one process; use Redis for several)."""
-
-    def __init__(
-        self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit, self.window_s, self.clock = limit, window_s, clock
-        self.failures: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()
-
-    def blocked(self, key: str) -> bool:
-        """True when the key has ``limit`` failures within the window."""
-        with self.lock:
-            return len(self._recent(key)) >= self.limit
-
-    def failed(self, key: str) -> None:
-        """Count one failure now."""
-        with self.lock:
-            self._recent(key).append(self.clock())
-
-    def reset(self, key: str) -> None:
-        """Forget the key."""
-        with self.lock:
-            self.failures.pop(key, None)
-
-    def _recent(self, key: str) -> deque[float]:
-        times = self.failures.setdefault(key, deque())
-        while times and times[0] <= self.clock() - self.window_s:
-            times.popleft()
-        return times
-
-
-class RedisThrottle:
-    """Failures counted in Redis, shared by every web process (a fixed window per key)."""
-
-    def __init__(self, url: str, limit: int, window_s: int, prefix: str = "intake:login:") -> None:
-        redis = importlib.import_module("redis")
-        self.client = redis.Redis.from_url(url)
-        self.limit, self.window_s, self.prefix = limit, window_s, prefix
-
-    def blocked(self, key: str) -> bool:
-        """True when the key has ``limit`` failures in its window."""
-        return int(self.client.get(self.prefix + key) or 0) >= self.limit
-
-    def failed(self, key: str) -> None:
-        """Count one failure; the window starts with the first."""
-        with self.client.pipeline() as pipe:
-            pipe.incr(self.prefix + key)
-            pipe.expire(self.prefix + key, self.window_s, nx=True)
-            pipe.execute()
-
-    def reset(self, key: str) -> None:
-        """Forget the key."""
-        self.client.delete(self.prefix + key)
-
-
-def _throttle_for(app: Flask) -> LoginThrottle:
-    limit, window = int(app.config["LOGIN_MAX_FAILURES"]), int(app.config["LOGIN_WINDOW_S"])
-    url = app.config["INTAKE_SETTINGS"].redis_url
-    if url:
-        return RedisThrottle(url, limit, window)
-    return MemoryThrottle(limit, window)
-
-
-def login_throttle(app: Flask | None = None) -> LoginThrottle:
-    """The app's login throttle."""
-    value: LoginThrottle = (app or current_app).extensions["intake.login_throttle"]
-    return value
 
 
 def address() -> str:

@@ -60,9 +60,14 @@ def other_url(db_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 def _fill(app: Flask) -> None:
-    """Demo registry and users, two uploads (one submitted), an online form."""
+    """Demo registry and users, two uploads (one submitted), an online form, an API token
+    and login sessions (one ended)."""
     client = app.test_client()
     login(client)
+    assert client.post("/account/tokens", data={"label": "备份", "days": "30"}).status_code == 200
+    ended = app.test_client()
+    login(ended, "demo-province")
+    ended.post("/logout")
     for name in ("v01.docx", "v03.docx"):
         data = (samples_forms() / name).read_bytes()
         response = client.post(
@@ -80,6 +85,8 @@ def test_round_trip_to_the_other_database_kind(app: Flask, other_url: str, tmp_p
     archive = tmp_path / "backup.tar.gz"
     manifest = backup(source, store, archive)
     assert manifest["tables"]["submissions"] == 2
+    assert manifest["tables"]["api_tokens"] == 1
+    assert manifest["tables"]["login_sessions"] == 2
     assert len(manifest["files"]) == 2
     target = make_engine(other_url)
     restored_store = Storage(tmp_path / "restored-uploads")

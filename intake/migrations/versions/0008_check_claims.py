@@ -5,7 +5,7 @@ when its holder last showed it was alive, and how many times the check was claim
 A version left ``running`` by a process that stopped has no sign of life and may be
 claimed again.
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2024-01-09
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
