@@ -145,9 +145,10 @@ def make_case(
     styles: tuple[str, ...] = ("plain",),
     plant: str = "",
     digital: bool = True,
+    seed: str | None = None,
 ) -> Case:
     """A consistent application of one entity, with one planted problem (or none)."""
-    rng = random.Random(f"{kind}-{index}")
+    rng = random.Random(seed or f"{kind}-{index}")
     entity = world.entities[index % len(world.entities)]
     year = rng.choice((2021, 2022))
     due = world.allocations[(entity.uscc, year)]
