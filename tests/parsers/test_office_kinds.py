@@ -158,3 +158,14 @@ def test_hidden_text_of_another_page_or_unlike_is_ignored() -> None:
     form = _ocr("C3185820163")
     assert reconcile(form, {2: ["C3l8582Ol63"]}).lines[0] == form.lines[0]
     assert reconcile(form, {1: ["申请单位名称（公章）"]}).lines[0] == form.lines[0]
+
+
+def test_added_name_column_in_the_forms_own_row_layout() -> None:
+    form = make_form()
+    form.rows[7] = cells("注销量", "25,800 吨", "项目编号", "1203", "项目名称", "岱海水电站项目")
+    app = read_form(form)
+    assert (app.ccer_rows[0].cancel_quantity_t, app.ccer_rows[0].project_number) == (
+        Decimal("25800"),
+        "1203",
+    )
+    assert len(app.ccer_rows) == 2
