@@ -22,8 +22,8 @@ from intake.verify.memory import Lot, MemoryRegistry
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
 D = Decimal
-CITIES = ("太原", "克拉玛依", "岱海", "石河子", "茂名", "湛江", "蚌埠", "邯郸", "九江", "柳州")
-GROUPS = ("华能", "大唐", "国能", "华电", "京能", "粤电", "皖能", "浙能")
+CITIES = ("长治", "克拉玛依", "岱海", "石河子", "茂名", "湛江", "蚌埠", "邯郸", "九江", "柳州")
+GROUPS = ("华能", "大唐", "龙源", "华电", "京能", "粤电", "皖能", "浙能")
 KINDS = ("热电", "发电", "能源", "电力")
 PROVINCES = ("山西省", "新疆维吾尔自治区", "内蒙古自治区", "新疆生产建设兵团", "广东省", "北京市")
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"
