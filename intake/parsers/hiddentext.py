@@ -6,7 +6,8 @@ the app's layer is a second, independent reading with its own mistakes. Where
 the two readings of a value line up character for character:
 
 - our OCR's letter where the app read a digit it is easily mistaken for
-  (``Z8400`` against ``78400``, an underline fused with a 7) becomes that digit;
+  (``Z8400`` against ``78400``, an underline fused with a 7) becomes that digit,
+  unless a letter stands next to it (``lili@…`` stays a name whatever the app read);
 - two different digits are a disagreement: the value keeps what our OCR read
   but its confidence drops below the reviewer's threshold (``LOW_CONFIDENCE``).
 """
@@ -91,10 +92,14 @@ def _reconciled(cell: Cell, candidates: list[str]) -> Cell:
         ch in "".join(LOOKALIKES.values()) for ch in ocr
     ):
         return cell
-    best = max(candidates, key=lambda text: SequenceMatcher(None, ocr, text).ratio())
+    scored = sorted(
+        ((SequenceMatcher(None, ocr, text).ratio(), text) for text in set(candidates)),
+        reverse=True,
+    )
+    ratio, best = scored[0]
+    if ratio < MIN_SIMILARITY or (len(scored) > 1 and scored[1][0] == ratio):
+        return cell  # nothing alike, or two places alike: no telling which the app read
     matcher = SequenceMatcher(None, ocr, best)
-    if matcher.ratio() < MIN_SIMILARITY:
-        return cell
     out = list(ocr)
     disagree = False
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -102,7 +107,7 @@ def _reconciled(cell: Cell, candidates: list[str]) -> Cell:
             continue
         for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
             mine, theirs = ocr[i], best[j]
-            if theirs in DIGITS and mine in LOOKALIKES.get(theirs, ""):
+            if theirs in DIGITS and mine in LOOKALIKES.get(theirs, "") and _in_number(ocr, i):
                 out[i] = theirs
             elif theirs in DIGITS and mine in DIGITS:
                 disagree = True
@@ -114,3 +119,9 @@ def _reconciled(cell: Cell, candidates: list[str]) -> Cell:
         confidence = min(source.confidence or 1.0, DISAGREEMENT_CONFIDENCE)
         source = dataclasses.replace(source, confidence=confidence)
     return Cell(text, source)
+
+
+def _in_number(text: str, index: int) -> bool:
+    """True when no Latin letter stands next to ``index``: a digit's place, not a word's."""
+    neighbours = text[max(0, index - 1) : index] + text[index + 1 : index + 2]
+    return not any(ch.isascii() and ch.isalpha() for ch in neighbours)

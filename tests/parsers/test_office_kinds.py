@@ -148,10 +148,20 @@ def test_hidden_layer_restores_a_digit_ocr_read_as_a_letter() -> None:
     assert line.source.confidence == pytest.approx(0.97)
 
 
+def test_letters_of_a_word_stay_whatever_the_hidden_layer_read() -> None:
+    line = reconcile(_ocr("lili@163.com"), {1: ["1i1i@163.com"]}).lines[0]
+    assert line.text == "lili@163.com"
+
+
 def test_digits_that_disagree_make_the_value_low_confidence() -> None:
     line = reconcile(_ocr("26100"), {1: ["26700"]}).lines[0]
     assert line.text == "26100"  # the image is the truth
     assert (line.source.confidence or 1) <= DISAGREEMENT_CONFIDENCE
+
+
+def test_two_equally_close_hidden_texts_decide_nothing() -> None:
+    line = reconcile(_ocr("26100"), {1: ["26l00", "26700"]}).lines[0]
+    assert line == _ocr("26100").lines[0]
 
 
 def test_hidden_text_of_another_page_or_unlike_is_ignored() -> None:
