@@ -9,6 +9,7 @@ its forms. ``test_score_table`` prints the table the README quotes.
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,7 @@ class Kind:
     seeds: tuple[str | None, ...] = (None, None, None)
     digital: bool = True
     slow: bool = False  # LibreOffice or OCR: seconds a file
+    needs: str = ""  # a program the files are made with
 
 
 KINDS = (
@@ -83,13 +85,21 @@ KINDS = (
         ("comma-unit", "wan", "plain"),
     ),
     Kind("Word: added 项目名称 column, header row", _name_column, (2, 3, 4), ("comma-unit", "wan")),
-    Kind("RTF saved as `.doc`", _rtf_as_doc, (2, 3, 4), ("comma", "wan", "unit"), slow=True),
+    Kind(
+        "RTF saved as `.doc`",
+        _rtf_as_doc,
+        (2, 3, 4),
+        ("comma", "wan", "unit"),
+        slow=True,
+        needs="soffice",
+    ),
     Kind(
         'LibreOffice "Office Open XML Text" `.docx`',
         _libreoffice_ooxml,
         (3, 5, 2),
         ("comma-unit", "plain"),
         slow=True,
+        needs="soffice",
     ),
     Kind(
         "Browser-printed PDF of an online system",
@@ -97,6 +107,7 @@ KINDS = (
         (3, 9, 14),
         ("plain", "comma"),
         ("placeholder-email", "", "placeholder-email"),
+        needs="chromium",
     ),
     Kind(
         "Scan with an invisible text layer (OCR)",
@@ -108,6 +119,7 @@ KINDS = (
         (None, "扫描件（隐藏文字层）-1", None, None),
         digital=False,
         slow=True,
+        needs="soffice",
     ),
 )
 
@@ -174,6 +186,8 @@ class Corpus:
 
     def kind(self, kind: Kind) -> list[tuple[Path, Case]]:
         """The files of one kind (written the first time they are asked for)."""
+        if kind.needs and shutil.which(kind.needs) is None:
+            pytest.skip(f"{kind.needs} is not installed")
         if kind.name not in self.files:
             built = []
             specs = zip(kind.rows, kind.plants, kind.seeds, strict=True)
