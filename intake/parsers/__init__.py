@@ -52,11 +52,14 @@ def _read_pdf(path: Path, ocr_cache: Path | None) -> FormText:
     missing = [i for i, page in enumerate(pages) if page is None]
     if not missing:
         return merge_pages([p for p in pages if p is not None], kind="pdf")
+    from intake.parsers.hiddentext import hidden_texts, reconcile
     from intake.parsers.ocr import ocr_pdf_pages, read_scan_pdf
 
+    # A scanner app's invisible text layer is a second reading to compare OCR with.
+    hidden = hidden_texts(path, missing)
     if len(missing) == len(pages):
-        return read_scan_pdf(path, cache_dir=ocr_cache)
-    scanned = iter(ocr_pdf_pages(path, missing, cache_dir=ocr_cache))
+        return reconcile(read_scan_pdf(path, cache_dir=ocr_cache), hidden)
+    scanned = iter(reconcile(p, hidden) for p in ocr_pdf_pages(path, missing, cache_dir=ocr_cache))
     parts = [page if page is not None else next(scanned) for page in pages]
     merged = merge_pages(parts, kind="scan")
     # A seal can only be seen on the scanned pages.

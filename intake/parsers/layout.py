@@ -70,6 +70,9 @@ SECTION_HEADINGS = re.compile(r"^申请单位基本信息$|^申请配额清缴�
 TITLE = re.compile(r"(\d{4}|[〇零○一二三四五六七八九]{4})年(度)?全国碳市场重点排放单位")
 FORM_NAME = re.compile(r"使用CCER抵销配额清缴申请表")
 MIN_LABELS = 5  # distinct labels a file must show to count as the 申请表
+# Lines printed around the form that are never part of it: a scanner app's watermark,
+# an online system's header.
+FURNITURE = re.compile(r"扫描全能王|^由.{0,12}扫描创建$|打印时间:|申请编号:")
 
 
 def label_key(text: str) -> str:
@@ -154,6 +157,28 @@ def _merged_label_pairs(row: list[Cell], fields: set[str]) -> list[_Pair]:
     return [_Pair(label, lone[0].text, lone[0].source, label.field)]
 
 
+def ccer_header(row: list[Cell]) -> list[Label | None] | None:
+    """The CCER label of each column when the row is a header row of the CCER table, else None.
+
+    A header row holds 注销量 and 项目编号 each as a whole cell; its other cells are
+    headings of columns an enterprise or an online system added (序号, 项目名称, 项目类型):
+    written, without digits, and no label of the form.
+    """
+    columns: list[Label | None] = []
+    for cell in row:
+        found = match_label(cell.text)
+        if found is not None and found[0].field in _CCER_LABELS and not found[1]:
+            columns.append(found[0])
+        elif found is None and label_key(cell.text) and not re.search(r"\d", cell.text):
+            columns.append(None)
+        else:
+            return None
+    fields = [c.field for c in columns if c is not None]
+    if sorted(fields) != sorted(_CCER_LABELS) or len(columns) == len(fields):
+        return None
+    return columns
+
+
 _DECLARATION_WORDS = re.compile(r"声明|公章|生态环境(厅|局)|申请使用国家核证")
 
 
@@ -172,7 +197,7 @@ class _Reader:
         self.app = Application(source_kind=form.kind, stamp_present=form.stamp_present)
         self.labels_seen: set[str] = set()
         self.label_year: int | None = None
-        self.header_columns: list[Label] | None = None
+        self.header_columns: list[Label | None] | None = None
         # The 声明 and the signature printed inside the table, as some templates do.
         self.table_lines: list[Cell] = []
 
@@ -188,6 +213,12 @@ class _Reader:
         return self.app
 
     def _read_row(self, row: list[Cell]) -> None:
+        columns = ccer_header(row)
+        if columns is not None:
+            # A header row (序号 | 项目编号 | 注销量...), repeated on each page it runs onto.
+            self.header_columns = columns
+            self.labels_seen.update(c.field for c in columns if c is not None)
+            return
         pairs = list(_pairs(row))
         if not pairs:
             if any(_DECLARATION_WORDS.search(label_key(c.text)) for c in row):
@@ -233,6 +264,7 @@ class _Reader:
         pairs = {
             label.field: _Pair(label, cell.text, cell.source, label.field)
             for label, cell in zip(self.header_columns, row, strict=True)
+            if label is not None
         }
         self._add_ccer(pairs.get("cancel_quantity_t"), pairs.get("project_number"))
 
@@ -251,7 +283,11 @@ class _Reader:
             self.app.sources[f"ccer_rows[{index}].project_number"] = number.source
 
     def _read_lines(self) -> None:
-        lines = [*self.form.lines, *self.table_lines]
+        lines = [
+            c
+            for c in [*self.form.lines, *self.table_lines]
+            if not FURNITURE.search(label_key(c.text))
+        ]
         self._read_title(lines)
         read_declaration(lines, self.app)
         self._read_signed_date(lines)

@@ -28,8 +28,17 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from intake.application import Source
 from intake.parsers.filetype import describe, kind_of, read_head
+from intake.parsers.normalize import fold_radicals
 from intake.parsers.pdfgrid import Grid, banded_grids, grid_rows, ruled_grids, text_grids
-from intake.parsers.pdflines import Char, bounds, group_lines, is_ideograph, join, split
+from intake.parsers.pdflines import (
+    Char,
+    bounds,
+    group_lines,
+    is_ideograph,
+    is_page_furniture,
+    join,
+    split,
+)
 from intake.parsers.text import Cell, FileUnreadable, FormText, NeedsOcr, ParseError
 
 MAX_PAGES = 20
@@ -52,6 +61,7 @@ class _Page:
 
     number: int
     chars: list[Char]
+    height: float
     grids: list[Grid] = field(default_factory=list)
 
 
@@ -252,9 +262,14 @@ def _read_document(pages: Sequence[Any]) -> list[FormText | None]:
         if page_needs_ocr(page):
             found.append(None)
             continue
-        chars = [c for c in page.chars if not is_broken_glyph(c["text"])]
+        # Browsers' fonts map some ideographs to radical code points (⽉ for 月).
+        chars = [
+            {**c, "text": fold_radicals(c["text"])}
+            for c in page.chars
+            if not is_broken_glyph(c["text"])
+        ]
         ruled = ruled_grids(page)
-        found.append(_Page(number, chars, ruled + banded_grids(page, ruled)))
+        found.append(_Page(number, chars, float(page.height), ruled + banded_grids(page, ruled)))
     if not any(p.grids for p in found if p is not None):
         for p in found:
             if p is not None:
@@ -272,7 +287,10 @@ def _page_text(page: _Page) -> FormText:
         out.rows.extend(grid_rows(grid, inside, page.number, label))
     for number, line in enumerate(group_lines(remaining), start=1):
         where = f"第{page.number}页 第{number}行"
-        out.lines.append(Cell(join(line), Source(where, page.number, bounds(line))))
+        box = bounds(line)
+        if is_page_furniture(join(line), box[1], box[3], page.height):
+            continue
+        out.lines.append(Cell(join(line), Source(where, page.number, box)))
     return out
 
 

@@ -7,6 +7,7 @@ between Chinese characters).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,6 +31,24 @@ def group_lines(chars: Iterable[Char]) -> list[list[Char]]:
             spans.append((char["top"], char["bottom"]))
     out = [sorted(line, key=lambda c: c["x0"]) for line in lines]
     return [line for line in out if any(not c["text"].isspace() for c in line)]
+
+
+MARGIN_SHARE = 0.06  # top and bottom share of a page where a browser prints its header and footer
+# What a browser prints around a page: the date and time, the URL, page numbers (1/2).
+_BROWSER_FURNITURE = re.compile(
+    r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s*(上午|下午)?\d{1,2}:\d{2}(:\d{2})?(\s*[AP]M)?"
+    r"|(?:https?|file):/{2,3}\S+"
+    r"|^(第\s*)?\d{1,3}\s*(/|of|共)\s*\d{1,3}(\s*页)?$",
+    re.IGNORECASE,
+)
+
+
+def is_page_furniture(text: str, top: float, bottom: float, page_height: float) -> bool:
+    """A line a browser printed in the page's margin (date, title, URL, ``1/2``), not the form's."""
+    margin = MARGIN_SHARE * page_height
+    if top > margin and bottom < page_height - margin:
+        return False
+    return bool(_BROWSER_FURNITURE.search(text.replace("\ufb01", "fi").strip()))
 
 
 def segments(line: list[Char]) -> list[list[Char]]:
