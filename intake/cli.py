@@ -259,14 +259,12 @@ def serve(host: str, port: int, threads: int, demo: bool) -> None:
     from waitress import serve as waitress_serve
 
     from intake import create_app
+    from intake.demo import demo_config, load_demo
 
-    # The demo is served over plain http on this machine: a Secure cookie would never come back.
-    app = create_app({"SESSION_COOKIE_SECURE": False} if demo else None)
+    app = create_app(demo_config() if demo else None)
     if demo:
-        from intake.demo import load_demo
-
         with app.app_context():
-            load_demo(app)
+            load_demo(app, applications=True)
     click.echo(f"intake 已启动：http://{host}:{port}/ （按 Ctrl+C 停止）")
     waitress_serve(app, host=host, port=port, threads=threads, ident="intake")
 
