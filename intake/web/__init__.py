@@ -14,6 +14,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("intake.web.review", "bp"),
     ("intake.web.ministry", "bp"),
     ("intake.web.registrations", "bp"),
+    ("intake.web.dashboard", "bp"),
 ]
 
 
