@@ -33,8 +33,11 @@ ZERO = Decimal(0)
 
 
 def province_of() -> ColumnElement[str]:
-    """The province reviewing a submission: the registry's, else the one its form declares."""
-    return func.coalesce(Entity.province, Submission.declared_province, "")
+    """The province reviewing a submission: the registry's, else the one its form declares.
+
+    Without a bound parameter, so that PostgreSQL sees the same expression in GROUP BY.
+    """
+    return func.coalesce(Entity.province, Submission.declared_province)
 
 
 @dataclass
@@ -120,8 +123,8 @@ def figures(session: Session, province: str | None = None) -> dict[str, Province
         .group_by(province_of(), Submission.state)
     )
     for name, state, count, tonnes in session.execute(by_state):
-        of(name).counts[state] = count
-        of(name).requested_t[state] = Decimal(tonnes or 0)
+        of(name or "").counts[state] = count
+        of(name or "").requested_t[state] = Decimal(tonnes or 0)
     applicants = (
         select(province_of(), func.count(func.distinct(Submission.uscc)))
         .outerjoin(Entity, Entity.uscc == Submission.uscc)
@@ -129,7 +132,7 @@ def figures(session: Session, province: str | None = None) -> dict[str, Province
         .group_by(province_of())
     )
     for name, count in session.execute(applicants):
-        of(name).applicants = count
+        of(name or "").applicants = count
     registered = select(Registration.province, func.sum(Registration.total_t)).group_by(
         Registration.province
     )

@@ -196,7 +196,7 @@ def queue_xlsx(rows: Iterable[Any]) -> bytes:
             r.submission_id,
             r.uscc,
             r.entity_name,
-            r.province,
+            r.province or "",
             r.year,
             STATE_NAMES.get(r.state, r.state),
             r.requested_t,
