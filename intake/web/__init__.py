@@ -15,6 +15,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("intake.web.ministry", "bp"),
     ("intake.web.registrations", "bp"),
     ("intake.web.dashboard", "bp"),
+    ("intake.web.help", "bp"),
 ]
 
 

@@ -132,3 +132,25 @@ def test_enterprises_have_no_dashboard(demo_app: Flask) -> None:
     assert "还剩 <strong>14</strong> 天" in home
     form = client.get("/applications/new?year=2021").text
     assert "还剩 <strong>14</strong> 天" in form
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_problem_links_to_its_help_with_the_message_first(demo_app: Flask) -> None:
+    client = demo_app.test_client()
+    login(client, "demo-enterprise")
+    with sessions(demo_app)() as session:
+        rejected = session.scalar(
+            select(Submission.id).where(
+                Submission.uscc == "91659001MAL8YR44XK", Submission.state == "rejected"
+            )
+        )
+    page = client.get(f"/applications/{rejected}/v/1").text
+    items = re.findall(r'<li class="problem problem-error">(.*?)</li>', page, re.S)
+    text = next(i for i in items if "expected" in i)
+    assert text.index("超过应清缴配额量的 5%") < text.index("RATIO_OVER_LIMIT")
+    assert 'href="/help/RATIO_OVER_LIMIT"' in text
+    assert "申请抵销量最多可填 47520 吨" in text
+    help_page = client.get("/help/RATIO_OVER_LIMIT").text
+    assert "5%" in help_page
+    assert "第四步" in help_page
+    assert client.get("/help/NO_SUCH_CODE").status_code == 404
