@@ -16,6 +16,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("intake.web.registrations", "bp"),
     ("intake.web.dashboard", "bp"),
     ("intake.web.help", "bp"),
+    ("intake.web.letters", "bp"),
 ]
 
 
