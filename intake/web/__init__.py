@@ -17,6 +17,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("intake.web.dashboard", "bp"),
     ("intake.web.help", "bp"),
     ("intake.web.letters", "bp"),
+    ("intake.web.recall", "bp"),
 ]
 
 

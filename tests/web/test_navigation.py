@@ -11,11 +11,12 @@ from flask.testing import FlaskClient
 from tests.web.conftest import login
 from tests.web.test_online_form import form_data
 
+OVERSIGHT = ["工作台", "全国申请", "项目编号核验", "强制召回", "全国登记查询", "审计日志", "导出"]
 NAVIGATION = {
     "demo-enterprise": ["我的申请", "新建申请", "上传申请表", "抵销登记查询"],
     "demo-province": ["工作台", "审核队列", "本地区登记查询"],
-    "demo-ministry": ["工作台", "全国申请", "项目编号核验", "全国登记查询", "审计日志", "导出"],
-    "admin": ["工作台", "全国申请", "项目编号核验", "全国登记查询", "审计日志", "导出"],
+    "demo-ministry": OVERSIGHT,
+    "admin": OVERSIGHT,
 }
 ALL_ITEMS = {item for items in NAVIGATION.values() for item in items}
 PAGES = {
