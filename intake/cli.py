@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
+from intake.clihelp import ChineseContext, in_chinese
 from intake.config import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -61,7 +62,12 @@ json_option = click.option("--json", "as_json", is_flag=True, help="输出 JSON�
 
 
 class LazyGroup(click.Group):
-    """A group whose heavier sub-commands are imported only when they are run."""
+    """A group whose heavier sub-commands are imported only when they are run.
+
+    Every command under it, lazy or not, writes its help in Chinese.
+    """
+
+    context_class = ChineseContext
 
     lazy: ClassVar[dict[str, str]] = {
         "batch": "intake.batch:batch",
@@ -82,8 +88,9 @@ class LazyGroup(click.Group):
                 command: click.Command = getattr(importlib.import_module(module), attribute)
             except (ImportError, AttributeError):
                 return None
-            return command
-        return super().get_command(ctx, cmd_name)
+            return in_chinese(command)
+        found = super().get_command(ctx, cmd_name)
+        return in_chinese(found) if found is not None else None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

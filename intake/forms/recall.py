@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
+from intake.forms.base import IntakeForm
 
-class RecallForm(FlaskForm):
+
+class RecallForm(IntakeForm):
     """Run the recall only once the person has confirmed the list of lots."""
 
     confirm = BooleanField(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -19,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from intake.forms.base import IntakeForm, SubForm
 from intake.parsers.normalize import PROVINCES
 
 
@@ -61,7 +60,7 @@ def _year(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(IntakeForm):
     """The province's queue: filters and order (a GET form, so no CSRF token)."""
 
     class Meta:
@@ -79,7 +78,7 @@ class QueueFilterForm(FlaskForm):
         return _year(self.year.data)
 
 
-class NoteForm(FlaskForm):
+class NoteForm(IntakeForm):
     """One point a reviewer writes about the application before deciding."""
 
     field = SelectField("所涉栏目", choices=choices([("", "（整份申请）")]), default="")
@@ -88,27 +87,27 @@ class NoteForm(FlaskForm):
     )
 
 
-class RejectForm(FlaskForm):
+class RejectForm(IntakeForm):
     """Send the application back with every point at once."""
 
     comment = TextAreaField("驳回说明", validators=[Optional(), Length(max=2000)])
 
 
-class OverrideForm(Form):
+class OverrideForm(SubForm):
     """The reason for approving despite one automatic error."""
 
     key = HiddenField()
     reason = TextAreaField("放行理由", validators=[Optional(), Length(max=2000)])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(IntakeForm):
     """Approve; each standing automatic error needs its own override reason."""
 
     overrides = FieldList(FormField(OverrideForm))
     comment = TextAreaField("审核说明", validators=[Optional(), Length(max=2000)])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(IntakeForm):
     """The ministry's finding on one project number."""
 
     verified = RadioField(
@@ -138,7 +137,7 @@ PROJECT_SORTS = [
 ]
 
 
-class ProjectFilterForm(FlaskForm):
+class ProjectFilterForm(IntakeForm):
     """Which project numbers the ministry looks at, and in which order (GET)."""
 
     class Meta:
@@ -150,7 +149,7 @@ class ProjectFilterForm(FlaskForm):
     descending = BooleanField("降序")
 
 
-class RegistrationFilterForm(FlaskForm):
+class RegistrationFilterForm(IntakeForm):
     """Registrations by year, and by province for the ministry (GET)."""
 
     class Meta:
@@ -167,7 +166,7 @@ class RegistrationFilterForm(FlaskForm):
         return _year(self.year.data)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(IntakeForm):
     """The audit log narrowed by action, user, application and dates (GET)."""
 
     class Meta:
@@ -180,5 +179,5 @@ class AuditFilterForm(FlaskForm):
     until = DateField("截止日期", validators=[Optional()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(IntakeForm):
     """A button that changes something: only the CSRF token."""

@@ -11,21 +11,26 @@ from intake.accounts.operations import AccountError, create_user, find_user, iss
 
 @click.group("user")
 def user() -> None:
-    """Manage user accounts."""
+    """用户账户：创建用户、签发 API 令牌。"""
 
 
 @user.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--uscc", help="统一社会信用代码 (enterprise users).")
-@click.option("--province", help="省级地区 (province users).")
-@click.option("--name", "display_name", default="", help="Name shown on the pages.")
-@click.password_option()
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="角色：enterprise 企业、province 省级审核、ministry 生态环境部、admin 管理员",
+)
+@click.option("--uscc", help="统一社会信用代码（企业用户必填）")
+@click.option("--province", help="省级地区（省级审核用户必填）")
+@click.option("--name", "display_name", default="", help="页面上显示的名称")
+@click.password_option(help="密码（不给出时交互输入）")
 def create(
     username: str, role: str, uscc: str | None, province: str | None, display_name: str,
     password: str,
 ) -> None:  # fmt: skip
-    """Create a user."""
+    """创建用户。"""
     with _session() as session:
         try:
             create_user(session, username, password, role, uscc=uscc, province=province,
@@ -39,7 +44,7 @@ def create(
 @user.command("token")
 @click.argument("username")
 def token(username: str) -> None:
-    """Issue a new API token for the user (replacing the old one) and print it once."""
+    """为用户签发新的 API 令牌（旧令牌作废），只显示这一次。"""
     with _session() as session:
         found = find_user(session, username)
         if found is None:
