@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 
 import docx
@@ -89,3 +90,19 @@ def test_the_pdf_is_converted_once_per_decision(demo_app: Flask) -> None:
     cached = list((demo_app.config["INTAKE_SETTINGS"].instance_path / "letters").glob("*.pdf"))
     assert len(cached) == 1
     assert client.get(f"/letters/{decision.id}.pdf").data == first.data
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_filled_form_pdf_is_converted_once_per_version(demo_app: Flask) -> None:
+    client = demo_app.test_client()
+    login(client, "demo-enterprise")
+    home = client.get("/").text
+    found = re.search(r'href="/applications/(\d+)', home)
+    assert found is not None
+    url = f"/applications/{found.group(1)}/v/1/form.pdf"
+    first = client.get(url)
+    assert first.data.startswith(b"%PDF")
+    cache = demo_app.config["INTAKE_SETTINGS"].instance_path / "forms-pdf"
+    assert len(list(cache.glob("*.pdf"))) == 1
+    assert client.get(url).data == first.data
