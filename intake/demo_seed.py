@@ -36,6 +36,7 @@ class DemoCase:
     year: int
     outcome: str  # "draft", "submitted", "approved" or "rejected"
     over_limit: bool = False
+    prefer: tuple[str, ...] = ()  # project numbers to take first (a project two entities claim)
 
 
 CASES = (
@@ -43,7 +44,7 @@ CASES = (
     DemoCase("91659004102430941D", 2021, "approved"),
     DemoCase("91659001MAL8YR44XK", 2021, "rejected", over_limit=True),
     DemoCase("91140702MAPPAJ2E9X", 2021, "rejected", over_limit=True),
-    DemoCase("91659001MAXFAT9L36", 2021, "submitted"),
+    DemoCase("91659001MAXFAT9L36", 2021, "submitted", prefer=("2075",)),
     DemoCase("91140202361140527C", 2021, "submitted", over_limit=True),
     DemoCase("91140105MAN619RM62", 2022, "submitted"),
     DemoCase("91650102MAYH3HKT17", 2021, "submitted"),
@@ -95,9 +96,12 @@ def build_application(
     if entity is None or due is None:
         return None
     taken = operations.claims(session, case.uscc, exclude=None)
+    pending = sorted(
+        registry.pending(case.uscc).items(), key=lambda item: (item[0] not in case.prefer, item[0])
+    )
     available = {
         number: quantity - taken.get(number, Decimal(0))
-        for number, quantity in sorted(registry.pending(case.uscc).items())
+        for number, quantity in pending
         if quantity - taken.get(number, Decimal(0)) > 0
     }
     cap = (due * LIMIT).to_integral_value(ROUND_DOWN)
