@@ -18,10 +18,12 @@ from werkzeug.wrappers import Response
 
 from intake import clock
 from intake.accounts.models import Role
-from intake.review import audit, export
+from intake.review import audit, decisions, export, registration_queries
 from intake.review import dashboard_queries as q
 from intake.review.audit import Action, Actor
+from intake.review.models import Submission
 from intake.review.recall import CalendarUnavailable, recall_date
+from intake.web import reporting
 from intake.web.charts import Chart, bar_chart
 from intake.web.database import db, settings
 from intake.web.security import roles_required, user
@@ -135,6 +137,33 @@ def queue() -> str:
 
 def _args() -> dict[str, Any]:
     return {k: v for k, v in request.args.items() if k in ("province", "state") and v}
+
+
+@bp.route("/applications/<int:submission_id>")
+@roles_required(*OVERSIGHT)
+def application(submission_id: int) -> str:
+    """One handed-in application, read only: its latest version's report and its decisions."""
+    submission = db().get(Submission, submission_id)
+    if submission is None or submission.state == "draft" or submission.latest is None:
+        abort(404)
+    version = submission.latest
+    data = version.application_json
+    problems = reporting.visible_problems(
+        (version.report_json or {}).get("problems") or [], submission.uscc, user()
+    )
+    return render_template(
+        "dashboard/application.html",
+        submission=submission,
+        version=version,
+        application=data,
+        sections=reporting.sections(data, problems),
+        errors=[p for p in problems if p["severity"] == "error"],
+        warnings=[p for p in problems if p["severity"] == "warning"],
+        foreign_uscc=False,
+        for_reviewer=True,
+        decisions=decisions.decisions_of(db(), submission.id),
+        registration=registration_queries.registration_of(db(), submission.id),
+    )
 
 
 @bp.route("/queue.xlsx")

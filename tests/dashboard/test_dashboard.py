@@ -154,3 +154,18 @@ def test_every_problem_links_to_its_help_with_the_message_first(demo_app: Flask)
     assert "5%" in help_page
     assert "第四步" in help_page
     assert client.get("/help/NO_SUCH_CODE").status_code == 404
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_ministry_reads_any_handed_in_application_but_no_draft(demo_app: Flask) -> None:
+    with sessions(demo_app)() as session:
+        by_state = {s.state: s.id for s in session.scalars(select(Submission))}
+    client = demo_app.test_client()
+    login(client, "demo-ministry")
+    page = client.get(f"/dashboard/applications/{by_state['rejected']}").text
+    assert "只读" in page
+    assert "审核记录" in page
+    assert client.get(f"/dashboard/applications/{by_state['draft']}").status_code == 404
+    province = demo_app.test_client()
+    login(province, "demo-province")
+    assert province.get(f"/dashboard/applications/{by_state['approved']}").status_code == 403
