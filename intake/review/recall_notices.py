@@ -36,8 +36,8 @@ class Holding:
         return sum((quantity for _n, _name, quantity in self.lots), Decimal(0))
 
 
-def pending_holdings(session: Session) -> list[Holding]:
-    """Every entity holding 待抵销 CCER, with its lots, by province then name."""
+def pending_holdings(session: Session, province: str | None = None) -> list[Holding]:
+    """Every entity (of the province, if given) holding 待抵销 CCER, with its lots."""
     query = (
         select(Entity.uscc, Entity.name, Entity.province, CcerLot.project_number,
                CcerLot.project_name, CcerLot.quantity_t)
@@ -45,6 +45,8 @@ def pending_holdings(session: Session) -> list[Holding]:
         .where(CcerLot.status == LotStatus.PENDING.value)
         .order_by(Entity.province, Entity.name, CcerLot.project_number, CcerLot.id)
     )  # fmt: skip
+    if province is not None:
+        query = query.where(Entity.province == province)
     holdings: dict[str, Holding] = {}
     for uscc, name, province, number, project, quantity in session.execute(query):
         holding = holdings.setdefault(uscc, Holding(uscc, name, province))

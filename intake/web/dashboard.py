@@ -23,6 +23,7 @@ from intake.review import dashboard_queries as q
 from intake.review.audit import Action, Actor
 from intake.review.models import Submission
 from intake.review.recall import CalendarUnavailable, recall_date
+from intake.review.recall_notices import pending_holdings
 from intake.web import reporting
 from intake.web.charts import Chart, bar_chart
 from intake.web.database import db, settings
@@ -163,6 +164,23 @@ def application(submission_id: int) -> str:
         for_reviewer=True,
         decisions=decisions.decisions_of(db(), submission.id),
         registration=registration_queries.registration_of(db(), submission.id),
+    )
+
+
+@bp.route("/pending")
+@roles_required(Role.PROVINCE, *OVERSIGHT)
+def pending() -> str:
+    """The 待抵销 CCER held by the province's entities (any province for the ministry)."""
+    if user().role == Role.PROVINCE:
+        province: str | None = user().province or ""
+    else:
+        province = request.args.get("province") or None
+    holdings = pending_holdings(db(), province)
+    return render_template(
+        "dashboard/pending.html",
+        province=province,
+        holdings=holdings,
+        total=sum((h.total_t for h in holdings), Decimal(0)),
     )
 
 

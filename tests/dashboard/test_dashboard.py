@@ -69,6 +69,8 @@ def test_province_dashboard_figures_are_the_databases(demo_app: Flask) -> None:
         assert figure(page, state) == str(expected["states"][state])  # type: ignore[index]
     assert figure(page, "registered") == tonnes(expected["registered"])  # type: ignore[arg-type]
     assert figure(page, "pending") == tonnes(expected["pending"])  # type: ignore[arg-type]
+    listed = client.get("/dashboard/pending").text
+    assert f'id="pending-total">{tonnes(expected["pending"])}<' in listed  # type: ignore[arg-type]
     assert figure(page, "requested") == tonnes(expected["waiting_t"])  # type: ignore[arg-type]
     assert 'href="/review/?state=submitted"' in page
     assert "2023-12-15" in page
@@ -95,7 +97,7 @@ def test_national_queue_lists_every_province_and_exports_what_it_lists(demo_app:
     client = demo_app.test_client()
     login(client, "demo-ministry")
     page = client.get("/dashboard/queue?state=submitted").text
-    listed = re.findall(r"<td>申请 (\d+)</td>", page)
+    listed = re.findall(r">申请 (\d+)</a></td>", page)
     with sessions(demo_app)() as session:
         submitted = session.scalars(select(Submission.id).where(Submission.state == "submitted"))
         assert sorted(map(int, listed)) == sorted(submitted)
