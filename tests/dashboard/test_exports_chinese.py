@@ -38,3 +38,17 @@ def test_audit_workbook_names_roles_and_details_in_chinese(demo_app: Flask) -> N
     for url, name in (("/ministry/projects.xlsx", "项目编号核验.xlsx"),
                       ("/registrations/export.xlsx", "抵销登记.xlsx")):  # fmt: skip
         assert name in unquote(client.get(url).headers["Content-Disposition"])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_saving_a_verification_keeps_the_list_as_it_was(demo_app: Flask) -> None:
+    client = demo_app.test_client()
+    login(client, "demo-ministry")
+    response = client.post(
+        "/ministry/projects/2075/verify?flag=unverified&sort=number",
+        data={"verified": "1", "note": "已核验"},
+    )
+    location = unquote(response.headers["Location"])
+    assert location.startswith("/ministry/projects?")
+    assert "flag=unverified" in location
+    assert "number=2075" not in location
