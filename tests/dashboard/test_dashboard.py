@@ -92,7 +92,7 @@ def test_ministry_dashboard_figures_are_the_databases(demo_app: Flask) -> None:
         assert f'href="/dashboard/queue?province={quote(province)}"' in page
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_national_queue_lists_every_province_and_exports_what_it_lists(demo_app: Flask) -> None:
     client = demo_app.test_client()
     login(client, "demo-ministry")

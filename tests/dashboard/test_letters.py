@@ -36,7 +36,7 @@ def _text(data: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_rejection_letter_holds_every_reason_with_field_and_clause(demo_app: Flask) -> None:
     decision = _decision(demo_app, "rejected", "91140702MAPPAJ2E9X")
     client = demo_app.test_client()

@@ -50,7 +50,7 @@ def _pending(app: Flask) -> tuple[int, set[str]]:
     return lots or 0, holders
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_the_recall_runs_only_when_confirmed_and_tells_every_holder(
     recall_day_app: Flask,
 ) -> None:
