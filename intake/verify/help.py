@@ -8,6 +8,7 @@ whole tonnes; what is left 待抵销 of a project). Plain Python, like the rest 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
@@ -238,6 +239,23 @@ def suggestion(problem: Mapping[str, Any]) -> str | None:
             return "该项目已没有剩余的待抵销量，请删除该行或改用其他项目。"
         return f"该项目剩余待抵销量为 {format(limit, 'f')} 吨，注销量最多可填 {whole} 吨。"
     return None
+
+
+PLACEHOLDER_NAMES = {
+    "actual": "填写值",
+    "expected": "应为",
+    "label": "栏目",
+    "row": "行号",
+    "limit": "上限",
+    "offset": "申请抵销量",
+    "due": "应清缴配额量",
+    "number": "项目编号",
+}
+
+
+def message_pattern(message: str) -> str:
+    """A catalogue message with its placeholders named in Chinese: 申请抵销量〔填写值〕吨…"""
+    return re.sub(r"\{(\w+)\}", lambda m: f"〔{PLACEHOLDER_NAMES.get(m.group(1), '…')}〕", message)
 
 
 def catalogue_codes() -> list[str]:

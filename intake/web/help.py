@@ -10,7 +10,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import login_required
 
 from intake.verify.catalogue import CATALOGUE
-from intake.verify.help import HELP, suggestion
+from intake.verify.help import HELP, message_pattern, suggestion
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 bp.add_app_template_global(suggestion, "fix_suggestion")
@@ -30,4 +30,6 @@ def code(code: str) -> str:
     entry = CATALOGUE.get(code)
     if entry is None or code not in HELP:
         abort(404)
-    return render_template("help/code.html", entry=entry, help=HELP[code])
+    return render_template(
+        "help/code.html", entry=entry, help=HELP[code], pattern=message_pattern(entry.message)
+    )

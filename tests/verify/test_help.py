@@ -37,3 +37,11 @@ def test_pending_left_is_suggested_and_nothing_without_a_shown_number() -> None:
     assert "12900" in tip
     assert suggestion({"code": "PENDING_INSUFFICIENT", "expected": None}) is None
     assert suggestion({"code": "EMAIL_INVALID", "expected": "≤ 5"}) is None
+
+
+def test_message_patterns_name_their_blanks_in_chinese() -> None:
+    from intake.verify.help import message_pattern
+
+    for entry in CATALOGUE.values():
+        assert "{" not in message_pattern(entry.message), entry.code
+    assert message_pattern("申请抵销量 {actual} 吨") == "申请抵销量 〔填写值〕 吨"
