@@ -193,19 +193,21 @@ def check_files(
 @click.command("batch")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "--db", metavar="URL", help="SQLAlchemy URL (default: INTAKE_DATABASE_URL, then SQLite)."
+    "--db",
+    metavar="URL",
+    help="数据库地址（SQLAlchemy URL；默认取 INTAKE_DATABASE_URL，再默认 SQLite）",
 )
-@click.option("--json", "as_json", is_flag=True, help="One report JSON object per file.")
-@click.option("--jobs", default=1, show_default=True, help="Processes that parse files.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON，每个文件一行")
+@click.option("--jobs", default=1, show_default=True, help="并行读取文件的进程数")
 @click.option(
     "--in-process",
     is_flag=True,
-    help="Parse in this process (trusted files only; by default in limited worker processes).",
+    help="在本进程中读取文件（仅限可信文件；默认在受限的读取进程中读取）",
 )
 def batch(
     paths: tuple[Path, ...], db: str | None, as_json: bool, jobs: int, in_process: bool
 ) -> None:
-    """Check every form file given (folders: every form file in them) in one batch."""
+    """成批核对给出的申请表文件（目录则核对其中全部申请表），登记数据只读一次。"""
     from intake.config import load_settings
     from intake.db import make_engine, session_factory
 

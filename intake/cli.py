@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
+from intake.clihelp import ChineseContext, in_chinese
 from intake.config import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -63,7 +64,12 @@ json_option = click.option("--json", "as_json", is_flag=True, help="输出 JSON�
 
 
 class LazyGroup(click.Group):
-    """A group whose heavier sub-commands are imported only when they are run."""
+    """A group whose heavier sub-commands are imported only when they are run.
+
+    Every command under it, lazy or not, writes its help in Chinese.
+    """
+
+    context_class = ChineseContext
 
     lazy: ClassVar[dict[str, str]] = {
         "batch": "intake.batch:batch",
@@ -85,8 +91,9 @@ class LazyGroup(click.Group):
                 command: click.Command = getattr(importlib.import_module(module), attribute)
             except (ImportError, AttributeError):
                 return None
-            return command
-        return super().get_command(ctx, cmd_name)
+            return in_chinese(command)
+        found = super().get_command(ctx, cmd_name)
+        return in_chinese(found) if found is not None else None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -286,14 +293,12 @@ def serve(host: str, port: int, threads: int, demo: bool) -> None:
     from waitress import serve as waitress_serve
 
     from intake import create_app
+    from intake.demo import demo_config, load_demo
 
-    # The demo is served over plain http on this machine: a Secure cookie would never come back.
-    app = create_app({"SESSION_COOKIE_SECURE": False} if demo else None)
+    app = create_app(demo_config() if demo else None)
     if demo:
-        from intake.demo import load_demo
-
         with app.app_context():
-            load_demo(app)
+            load_demo(app, applications=True)
     from intake.web.resume import start_resuming
 
     start_resuming(app)  # the checks this server (or a stopped one) left unfinished

@@ -24,6 +24,9 @@ class Settings:
     instance_path: Path = field(default_factory=default_instance_path)
     database_url: str = ""
     deadline: dt.date = dt.date(2023, 12, 15)
+    # "Today" for every page and check that counts days (None: the real date in Beijing);
+    # read only through ``intake.clock.today``.
+    today: dt.date | None = None
     # The compliance periods' ends, by year of the form (both end 2023-12-31).
     compliance_period_end: dt.date = dt.date(2023, 12, 31)
     recall_working_days: int = 15
@@ -63,7 +66,7 @@ class Settings:
 def _convert(kind: Any, raw: str) -> Any:
     if kind in (Path, "Path"):
         return Path(raw)
-    if kind in (dt.date, "dt.date"):
+    if kind in (dt.date, "dt.date", "dt.date | None"):
         return dt.date.fromisoformat(raw)
     if kind in (int, "int"):
         return int(raw)

@@ -7,8 +7,11 @@ a real one), restarting ``intake serve --demo`` leaves it alone.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -16,11 +19,14 @@ from sqlalchemy.orm import Session
 
 from intake.accounts.models import Role
 from intake.accounts.operations import create_user, find_user
+from intake.config import PREFIX
 from intake.registry.loader import load_registry
 from intake.registry.models import Entity
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "demo-password"
+# Inside the 2023 application window: 14 days before the deadline of 2023-12-15.
+DEMO_TODAY = dt.date(2023, 12, 1)
 
 
 @dataclass(frozen=True)
@@ -47,15 +53,36 @@ DEMO_USERS = (
 )  # fmt: skip
 
 
-def load_demo(app: Flask) -> None:
-    """Load the sample registry into an empty database; create the missing demo users."""
-    from intake.web.database import sessions
+def demo_config() -> dict[str, Any]:
+    """The app configuration of ``intake serve --demo``.
+
+    Served over plain http on this machine (a Secure cookie would never come back), and,
+    unless INTAKE_TODAY says otherwise, on a day inside the 2023 application window so
+    that deadlines and days left read as they did then.
+    """
+    config: dict[str, Any] = {"SESSION_COOKIE_SECURE": False}
+    if not os.environ.get(PREFIX + "TODAY"):
+        config["TODAY"] = DEMO_TODAY
+    return config
+
+
+def load_demo(app: Flask, *, applications: bool = False) -> None:
+    """Load the sample registry into an empty database; create the missing demo users.
+
+    With ``applications``, also the demo applications in every state (once, on an
+    empty database).
+    """
+    from intake.demo_seed import seed_applications
+    from intake.web.database import sessions, settings, storage
 
     with sessions(app)() as session:
         if session.scalar(select(Entity.uscc).limit(1)) is None:
             load_registry(session, DEMO_DATA)
         create_demo_users(session)
         session.commit()
+        if applications:
+            seed_applications(session, settings(app), storage(app))
+            session.commit()
 
 
 def create_demo_users(session: Session) -> None:

@@ -45,7 +45,8 @@
       ratioLive.hidden = false;
       ratioLive.className = over ? "live over" : "live";
       ratioLive.textContent = "抵销比例 " + computed + "%；上限为应清缴配额量的 " + limitPct + "%，即 " +
-        show(limitN, limitS).replace(/\.?0+$/, "") + " 吨" + (over ? "：已超过上限" : "");
+        show(limitN, limitS).replace(/\.?0+$/, "") + " 吨（最多可申请 " + show(limitN / (10n ** BigInt(limitS)), 0) + " 吨）" +
+        (over ? "：已超过上限" : "");
     } else if (ratioLive) { ratioLive.hidden = true; }
     sumRows(o);
   }

@@ -10,13 +10,13 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import FieldList, Form, FormField, SelectField, StringField, SubmitField
+from wtforms import FieldList, FormField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.application import Application, CcerRow, Declaration, number
+from intake.forms.base import IntakeForm, SubForm
 from intake.parsers.normalize import PROVINCES, parse_date, parse_quantity
 from intake.verify.protocol import EntityRecord
 from intake.verify.rules.arithmetic import ratio_pct
@@ -26,14 +26,14 @@ RATIO_PLACES = 2
 TEXT = [Optional(), Length(max=200)]
 
 
-class CcerRowForm(Form):
+class CcerRowForm(SubForm):
     """One row of the CCER table: a pending project and the quantity to cancel."""
 
     project_number = SelectField("项目编号", choices=[], validate_choice=False)
     cancel_quantity_t = StringField("注销量（tCO₂e）", validators=TEXT)
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(IntakeForm):
     """附表1 / 附表2 as typed online."""
 
     year = SelectField(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from intake.forms.base import IntakeForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(IntakeForm):
     """Username and password."""
 
     username = StringField(

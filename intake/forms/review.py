@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -19,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from intake.forms.base import IntakeForm, SubForm
 from intake.parsers.normalize import PROVINCES
 from intake.review.audit import ACTION_NAMES
 
@@ -52,7 +51,7 @@ def _year(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(IntakeForm):
     """The province's queue: filters and order (a GET form, so no CSRF token)."""
 
     class Meta:
@@ -70,7 +69,7 @@ class QueueFilterForm(FlaskForm):
         return _year(self.year.data)
 
 
-class NoteForm(FlaskForm):
+class NoteForm(IntakeForm):
     """One point a reviewer writes about the application before deciding."""
 
     field = SelectField("所涉栏目", choices=choices([("", "（整份申请）")]), default="")
@@ -79,7 +78,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(IntakeForm):
     """A decision on one version: the number of the version the reviewer was shown."""
 
     version = HiddenField()
@@ -97,7 +96,7 @@ class RejectForm(DecisionForm):
     comment = TextAreaField("驳回说明", validators=[Optional(), Length(max=2000)])
 
 
-class OverrideForm(Form):
+class OverrideForm(SubForm):
     """The reason for approving despite one automatic error."""
 
     key = HiddenField()
@@ -115,7 +114,7 @@ class ApproveForm(DecisionForm):
     confirmed = HiddenField()
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(IntakeForm):
     """The ministry's finding on one project number."""
 
     verified = RadioField(
@@ -145,7 +144,7 @@ PROJECT_SORTS = [
 ]
 
 
-class ProjectFilterForm(FlaskForm):
+class ProjectFilterForm(IntakeForm):
     """Which project numbers the ministry looks at, and in which order (GET)."""
 
     class Meta:
@@ -157,7 +156,7 @@ class ProjectFilterForm(FlaskForm):
     descending = BooleanField("降序")
 
 
-class RegistrationFilterForm(FlaskForm):
+class RegistrationFilterForm(IntakeForm):
     """Registrations by year, and by province for the ministry (GET)."""
 
     class Meta:
@@ -174,7 +173,7 @@ class RegistrationFilterForm(FlaskForm):
         return _year(self.year.data)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(IntakeForm):
     """The audit log narrowed by action, user, application and dates (GET)."""
 
     class Meta:
@@ -187,5 +186,5 @@ class AuditFilterForm(FlaskForm):
     until = DateField("截止日期", validators=[Optional()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(IntakeForm):
     """A button that changes something: only the CSRF token."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+
+from intake.forms.base import IntakeForm
 
 # Only a first hint for the user: the type is decided from the content by the parsers.
 EXTENSIONS = ["docx", "doc", "pdf", "jpg", "jpeg", "png", "tif", "tiff"]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(IntakeForm):
     """The 申请表 file to check."""
 
     file = FileField(

@@ -28,6 +28,42 @@ FLAG_NAMES = {
     "several_entities": "多个单位申请同一项目",
     "both_years": "同一单位两个年度均申请",
 }
+ROLE_NAMES = {
+    "enterprise": "企业",
+    "province": "省级审核",
+    "ministry": "生态环境部",
+    "admin": "管理员",
+    "system": "系统",
+}
+DETAIL_NAMES = {
+    "verified": "核验结果",
+    "note": "说明",
+    "rows": "行数",
+    "version": "版本",
+    "decision": "审核决定编号",
+    "items": "审核意见条数",
+    "overrides": "放行的错误",
+    "total_t": "登记总量（吨）",
+    "recall_date": "召回日期",
+    "recalled_lots": "召回批次数",
+    "recalled_t": "召回量（吨）",
+    "as_of": "执行日期",
+    "province": "省级地区",
+    "reason": "原因",
+}
+
+
+def details_text(details: dict[str, Any]) -> str:
+    """An audit entry's details in Chinese: 核验结果：否；说明：—."""
+
+    def shown(value: Any) -> str:
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, list):
+            return "、".join(str(v) for v in value) or "—"
+        return str(value) if value not in (None, "") else "—"
+
+    return "；".join(f"{DETAIL_NAMES.get(k, k)}：{shown(v)}" for k, v in sorted(details.items()))
 
 
 def beijing(moment: dt.datetime) -> str:
@@ -42,16 +78,25 @@ def _workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
     sheet = book.active
     sheet.title = title
     sheet.append(list(header))
+    widest = [_display_width(name) for name in header]
     for row in rows:
-        sheet.append(list(row))  # openpyxl writes Decimal as a number
+        values = list(row)
+        sheet.append(values)  # openpyxl writes Decimal as a number
+        for index, value in enumerate(values[: len(widest)]):
+            widest[index] = max(widest[index], _display_width(value))
     sheet.freeze_panes = "A2"
-    for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
-            12, len(name) * 2 + 4
-        )
+    for index, width in enumerate(widest, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = min(60, max(12, width + 2))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _display_width(value: Any) -> int:
+    """Columns a value takes in Excel: a Chinese character is about two."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def registrations_xlsx(registrations: Iterable[Registration]) -> bytes:
@@ -119,6 +164,41 @@ def projects_xlsx(usages: Iterable[ProjectUsage]) -> bytes:
     return _workbook("项目编号", header, rows)
 
 
+STATE_NAMES = {"draft": "草稿", "submitted": "待审核", "approved": "已通过", "rejected": "已驳回"}
+
+
+def queue_xlsx(rows: Iterable[Any]) -> bytes:
+    """Applications of a queue (``dashboard_queries.QueueRow``), one row each."""
+    header = [
+        "申请编号",
+        "统一社会信用代码",
+        "单位名称",
+        "省级地区",
+        "年度",
+        "状态",
+        "申请抵销量（吨）",
+        "错误",
+        "提示",
+        "最近更新",
+    ]
+    body = (
+        [
+            r.submission_id,
+            r.uscc,
+            r.entity_name,
+            r.province or "",
+            r.year,
+            STATE_NAMES.get(r.state, r.state),
+            r.requested_t,
+            r.errors,
+            r.warnings,
+            beijing(r.updated_at),
+        ]
+        for r in rows
+    )
+    return _workbook("审核队列", header, body)
+
+
 def _verification(usage: ProjectUsage) -> str:
     if usage.verification is None:
         return "未核验"
@@ -132,12 +212,12 @@ def audit_xlsx(entries: Iterable[AuditEntry]) -> bytes:
         [
             beijing(e.at),
             e.username,
-            e.role,
+            ROLE_NAMES.get(e.role, e.role),
             ACTION_NAMES.get(e.action, e.action),
             e.submission_id,
             e.target,
             e.address,
-            ", ".join(f"{k}={v}" for k, v in sorted(e.details.items())),
+            details_text(e.details),
         ]
         for e in entries
     )

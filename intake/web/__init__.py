@@ -15,6 +15,10 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("intake.web.review", "bp"),
     ("intake.web.ministry", "bp"),
     ("intake.web.registrations", "bp"),
+    ("intake.web.dashboard", "bp"),
+    ("intake.web.help", "bp"),
+    ("intake.web.letters", "bp"),
+    ("intake.web.recall", "bp"),
 ]
 
 

@@ -26,21 +26,26 @@ from intake.config import Settings
 
 @click.group("user")
 def user() -> None:
-    """Manage user accounts."""
+    """用户账户：创建用户、签发 API 令牌。"""
 
 
 @user.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--uscc", help="统一社会信用代码 (enterprise users).")
-@click.option("--province", help="省级地区 (province users).")
-@click.option("--name", "display_name", default="", help="Name shown on the pages.")
-@click.password_option()
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="角色：enterprise 企业、province 省级审核、ministry 生态环境部、admin 管理员",
+)
+@click.option("--uscc", help="统一社会信用代码（企业用户必填）")
+@click.option("--province", help="省级地区（省级审核用户必填）")
+@click.option("--name", "display_name", default="", help="页面上显示的名称")
+@click.password_option(help="密码（不给出时交互输入）")
 def create(
     username: str, role: str, uscc: str | None, province: str | None, display_name: str,
     password: str,
 ) -> None:  # fmt: skip
-    """Create a user."""
+    """创建用户。"""
     with _database() as (session, _config):
         try:
             create_user(session, username, password, role, uscc=uscc, province=province,
@@ -55,7 +60,7 @@ def create(
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（一行），不提示。")
 def password(username: str, password_stdin: bool) -> None:
-    """Set a user's password; every login session of the user ends."""
+    """设置用户的密码；该用户的所有登录会话随即结束。"""
     if password_stdin:
         new = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -80,7 +85,7 @@ def password(username: str, password_stdin: bool) -> None:
 )
 @click.option("--label", default="命令行签发", show_default=True, help="令牌用途说明。")
 def token(username: str, days: int | None, label: str) -> None:
-    """Issue a new API token for the user and print it once (earlier tokens stay valid)."""
+    """为用户签发新的 API 令牌（有期限，旧令牌仍有效），只显示这一次。"""
     with _database() as (session, config):
         found = _user(session, username)
         try:
@@ -97,7 +102,7 @@ def token(username: str, days: int | None, label: str) -> None:
 @user.command("tokens")
 @click.argument("username")
 def tokens(username: str) -> None:
-    """List a user's API tokens: id, state, label, start of the token, dates."""
+    """列出用户的 API 令牌：编号、状态、用途、令牌开头和日期。"""
     with _database() as (session, _config):
         found = _user(session, username)
         listed = tokens_of(session, found)
@@ -116,7 +121,7 @@ def tokens(username: str) -> None:
 @user.command("revoke-token")
 @click.argument("token_id", type=int)
 def revoke(token_id: int) -> None:
-    """Revoke an API token by its id (see ``intake user tokens``); it stops working at once."""
+    """按编号吊销 API 令牌（编号见 intake user tokens），令牌立即失效。"""
     with _database() as (session, _config):
         found = revoke_token(session, token_id, now=utcnow())
         if found is None:

@@ -33,7 +33,7 @@ def _project_filter(form: ProjectFilterForm) -> ProjectFilter:
 
 
 @bp.route("/projects")
-@roles_required(Role.MINISTRY)
+@roles_required(Role.MINISTRY, Role.ADMIN)
 def projects() -> str:
     """Project numbers used in applications, against the catalogue and pending data, paged."""
     form = ProjectFilterForm(request.args)
@@ -78,16 +78,17 @@ def verify(project_number: str) -> Response:
             flash(f"项目编号 {project_number} 的核验结果已保存", "info")
         except ReviewError as error:
             flash(str(error), "error")
-    return redirect(url_for("ministry.projects", number=project_number))
+    # Back to the list as it was filtered and ordered, not to this one project.
+    return redirect(url_for("ministry.projects", **_filter_args()))
 
 
 @bp.route("/projects.xlsx")
-@roles_required(Role.MINISTRY)
+@roles_required(Role.MINISTRY, Role.ADMIN)
 def projects_xlsx() -> Response:
     """The project list as an Excel workbook: every matching project number, not one page."""
     usages = usage.project_usage(db(), _project_filter(ProjectFilterForm(request.args)))
     _audit_export("项目编号", len(usages))
-    return _xlsx(export.projects_xlsx(usages), "ccer-projects.xlsx")
+    return _xlsx(export.projects_xlsx(usages), "项目编号核验.xlsx")
 
 
 def _audit_filter(form: AuditFilterForm) -> AuditFilter:
@@ -119,7 +120,7 @@ def audit_xlsx() -> Response:
     """The audit log as an Excel workbook (every matching entry)."""
     entries = audit.entries(db(), _audit_filter(AuditFilterForm(request.args)), limit=None)
     _audit_export("审计日志", len(entries))
-    return _xlsx(export.audit_xlsx(entries), "audit-log.xlsx")
+    return _xlsx(export.audit_xlsx(entries), "审计日志.xlsx")
 
 
 def _audit_export(what: str, rows: int) -> None:

@@ -25,7 +25,7 @@ from intake.web.security import address, roles_required, user
 
 bp = Blueprint("registrations", __name__, url_prefix="/registrations")
 
-READERS = (Role.ENTERPRISE, Role.PROVINCE, Role.MINISTRY)
+READERS = (Role.ENTERPRISE, Role.PROVINCE, Role.MINISTRY, Role.ADMIN)
 
 
 def _scope(form: RegistrationFilterForm) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def export_xlsx() -> Response:
         details={"rows": len(rows)},
     )
     session.commit()
-    return _xlsx(export.registrations_xlsx(rows), "registrations.xlsx")
+    return _xlsx(export.registrations_xlsx(rows), "抵销登记.xlsx")
 
 
 def _xlsx(data: bytes, name: str) -> Response:

@@ -6,7 +6,6 @@ province: any other id answers 404, exactly like an id that does not exist.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from intake import clock
 from intake.accounts.models import Role
 from intake.application import Application, number
 from intake.forms.review import (
@@ -89,7 +89,7 @@ def queue() -> str:
     )
     page = queries.province_queue(
         db(), user().province or "", where, deadline=settings().deadline,
-        today=dt.date.today(), page=request.args.get("page", 1, type=int) or 1,
+        today=clock.today(settings()), page=request.args.get("page", 1, type=int) or 1,
     )  # fmt: skip
     return render_template(
         "review/queue.html", form=form, page=page, rows=page.rows, page_url=_page_url

@@ -206,8 +206,8 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/review/{id}/reject", {"reviewer": 302, "other_reviewer": 404}),
     # Without the version shown, the reviewer is sent back to the application.
     ("POST", "/review/{id}/approve", {"reviewer": 302, "other_reviewer": 404}),
-    ("GET", "/ministry/projects", {"ministry": 200}),
-    ("GET", "/ministry/projects.xlsx", {"ministry": 200}),
+    ("GET", "/ministry/projects", {"ministry": 200, "admin": 200}),
+    ("GET", "/ministry/projects.xlsx", {"ministry": 200, "admin": 200}),
     ("POST", "/ministry/projects/2075/verify", {"ministry": 302}),
     ("GET", "/ministry/audit", {"ministry": 200, "admin": 200}),
     ("GET", "/ministry/audit.xlsx", {"ministry": 200, "admin": 200}),
@@ -220,6 +220,7 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
             "reviewer": 200,
             "other_reviewer": 200,
             "ministry": 200,
+            "admin": 200,
         },
     ),
     (
@@ -231,6 +232,7 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
             "reviewer": 200,
             "other_reviewer": 200,
             "ministry": 200,
+            "admin": 200,
         },
     ),
     ("GET", "/registrations/applications/{id}", {"enterprise": 200, "other_enterprise": 404}),

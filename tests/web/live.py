@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 import threading
@@ -23,8 +24,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 
 @contextmanager
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """The demo app on a free local port; yields its base URL, stops it afterwards."""
+def live_server(
+    tmp_path: Path, *, applications: bool = False, today: dt.date | None = None
+) -> Iterator[str]:
+    """The demo app on a free local port; yields its base URL, stops it afterwards.
+
+    With ``applications`` the demo's applications in every state are loaded too; ``today``
+    sets the service's clock.
+    """
     from werkzeug.serving import make_server
 
     app: Flask = create_app(
@@ -34,9 +41,10 @@ def live_server(tmp_path: Path) -> Iterator[str]:
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "browser-test",
             "JOB_RUNNER": "thread",
+            "TODAY": today,
         }
     )
-    load_demo(app)
+    load_demo(app, applications=applications)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

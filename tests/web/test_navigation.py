@@ -11,11 +11,12 @@ from flask.testing import FlaskClient
 from tests.web.conftest import login, upload_copy
 from tests.web.test_online_form import form_data
 
+OVERSIGHT = ["工作台", "全国申请", "项目编号核验", "强制召回", "全国登记查询", "审计日志", "导出"]
 NAVIGATION = {
     "demo-enterprise": ["我的申请", "新建申请", "上传申请表", "抵销登记查询"],
-    "demo-province": ["审核队列", "本地区登记查询"],
-    "demo-ministry": ["项目编号核验", "全国登记查询", "审计日志", "导出"],
-    "admin": ["首页", "审计日志"],
+    "demo-province": ["工作台", "审核队列", "本地区登记查询"],
+    "demo-ministry": OVERSIGHT,
+    "admin": OVERSIGHT,
 }
 ALL_ITEMS = {item for items in NAVIGATION.values() for item in items}
 PAGES = {
@@ -25,8 +26,9 @@ PAGES = {
                         "/applications/{id}/v/2/changes", "/registrations/applications/{id}",
                         "/applications/{id}/edit", "/applications/{id}/upload"],
     "demo-province": ["/", "/review/", "/review/{id}", "/review/{id}/v/1", "/registrations/"],
-    "demo-ministry": ["/", "/ministry/projects", "/ministry/audit", "/registrations/"],
-    "admin": ["/", "/ministry/audit"],
+    "demo-ministry": ["/", "/dashboard/queue", "/ministry/projects", "/ministry/audit",
+                      "/registrations/"],
+    "admin": ["/", "/dashboard/queue", "/ministry/projects", "/ministry/audit", "/registrations/"],
 }  # fmt: skip
 
 
@@ -95,4 +97,6 @@ def test_anonymous_pages_have_no_navigation(client: FlaskClient) -> None:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_other_roles_land_on_their_own_work(client: FlaskClient) -> None:
     login(client, "demo-province")
-    assert 'href="/review/">进入审核队列</a>' in client.get("/").text
+    page = client.get("/", follow_redirects=True).text
+    assert "审核工作台" in page
+    assert 'href="/review/">进入审核队列</a>' in page

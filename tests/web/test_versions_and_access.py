@@ -90,7 +90,8 @@ def test_report_hides_registry_values_of_another_entity(client: FlaskClient) -> 
 
 def test_other_roles_cannot_use_enterprise_pages(client: FlaskClient) -> None:
     login(client, "demo-ministry")
-    assert client.get("/").status_code == 200
+    assert client.get("/").headers["Location"] == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
     assert client.get("/upload").status_code == 403
     assert client.get("/applications/new").status_code == 403
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
 from flask import abort, flash, redirect, send_file, url_for
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
 from intake.application import Application
-from intake.render import RenderError, render_docx, render_pdf
+from intake.render import RenderError, render_docx
+from intake.render.notice import cached_pdf
 from intake.review.models import Version
-from intake.web.database import storage
+from intake.web.database import settings, storage
 from intake.web.enterprise import bp
 from intake.web.enterprise.access import own_version
 from intake.web.security import roles_required
@@ -34,7 +37,7 @@ def form_pdf(submission_id: int, number: int) -> Response:
     version = own_version(submission_id, number)
     application = _application(version)
     try:
-        data = render_pdf(application)
+        data = _cached_pdf(version, application)
     except RenderError as exc:
         flash(str(exc), "error")
         return redirect(url_for("enterprise.report", submission_id=submission_id, number=number))
@@ -59,6 +62,13 @@ def send_stored(sha256: str | None, name: str | None) -> Response:
         as_attachment=True,
         download_name=name or "upload",
     )
+
+
+def _cached_pdf(version: Version, application: Application) -> bytes:
+    """The form's PDF, converted by LibreOffice once per version's values and then kept."""
+    values = json.dumps(version.application_json, sort_keys=True, ensure_ascii=False)
+    key = f"version-{version.id}-{hashlib.sha256(values.encode()).hexdigest()[:16]}"
+    return cached_pdf(render_docx(application), settings().instance_path / "forms-pdf", key)
 
 
 def _application(version: Version) -> Application:

@@ -55,10 +55,10 @@ def state_label(state: str) -> str:
 
 @bp.route("/")
 @login_required
-def home() -> str:
+def home() -> str | Response:
     """The entity's unread notices, its applications newest first, and ways to start one."""
     if user().role != Role.ENTERPRISE:
-        return render_template("enterprise/other_role.html")
+        return redirect(url_for("dashboard.home"))
     uscc = user().uscc or ""
     submissions = db().scalars(
         select(Submission)
