@@ -79,6 +79,8 @@ def random_application(seed: int, year: int | None = None, sealed: bool = True) 
     count = rng.choice([1, 2, 3])
     quantities = quantities[:count]
     offset = sum(quantities)
+    # Within the 5 % limit, as a valid application is.
+    due = max(due, offset * rng.randint(21, 60))
     ratio = (Decimal(offset) / Decimal(due) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     numbers = [
         rng.choice(

@@ -46,7 +46,15 @@ SCALARS = [
 ROW_KEYS = ["cancel_quantity_t", "project_number"]
 ADVISORY = {"LOW_CONFIDENCE"}
 # The modules whose code decides what OCR returns: a change to any of them is a new cache.
-OCR_MODULES = ["ocr.py", "image.py", "seal.py", "grid.py", "ocrengine.py", "ocrcache.py"]
+OCR_MODULES = [
+    "ocr.py",
+    "pagefind.py",
+    "image.py",
+    "seal.py",
+    "grid.py",
+    "ocrengine.py",
+    "ocrcache.py",
+]
 
 
 @dataclass
