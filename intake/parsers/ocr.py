@@ -68,6 +68,8 @@ class _Page:
     blank: bool = False
     cells: list[list[list[Box]]] = field(default_factory=list)
     outside: list[Box] = field(default_factory=list)
+    # The page before its thin rules were erased for reading: what a re-cut starts from.
+    plain: Array | None = None
 
 
 def prepare_page(picture: Array) -> _Page:
@@ -94,7 +96,8 @@ def prepare_page(picture: Array) -> _Page:
         turned = _cut(image.rotate_90(gray), image.rotate_90(color), stamp)
         page = turned if _line_shape(turned) > _line_shape(page) else page
     if looks_upside_down(_sample_crops(page)):
-        page = _cut(image.rotate_180(page.gray), image.rotate_180(page.color), stamp)
+        plain = page.plain if page.plain is not None else page.gray
+        page = _cut(image.rotate_180(plain), image.rotate_180(page.color), stamp)
     return page
 
 
@@ -107,7 +110,7 @@ def _cut(gray: Array, color: Array, stamp: bool) -> _Page:
         ink = image.ink_mask(gray)
     table = grid.find_grid(ink)
     text = grid.text_mask(ink)
-    page = _Page(_erase_underlines(gray, ink), color, text, table, stamp)
+    page = _Page(_erase_underlines(gray, ink), color, text, table, stamp, plain=gray)
     height, width = gray.shape
     if table is None:
         page.outside = grid.lines_in(text, (0, 0, width, height), split_gap=2.5)

@@ -33,6 +33,9 @@ _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
 _ENTITY = re.compile(r"^[\u4e00-\u9fff（）()·0-9A-Za-z]{4,60}$")
 # A character that the recogniser confuses with one of the other class (digit or letter).
 _CONFUSABLE = set("01lIoOS5B8Z2")
+_LEADING_ONE = re.compile(r"(?:(?<=^)|(?<=[@._-]))1(?=[a-z])")
+_INNER_ONE = re.compile(r"(?<=[a-z])1(?=[a-z])")
+_INNER_ZERO = re.compile(r"(?<=[a-z])0(?=[a-z])")
 QUANTITIES = ("due_allowance_t", "offset_requested_t", "offset_ratio_pct")
 
 
@@ -40,10 +43,26 @@ def temper(app: Application) -> None:
     """Lower the confidence of OCR values that fail their format or disagree with another."""
     if app.is_digital or not app.sources:
         return
+    if isinstance(app.contact_email, str):
+        repaired = repair_email(app.contact_email)
+        if repaired != app.contact_email:
+            app.contact_email = repaired
+            _cap(app, "contact_email", DOUBTFUL)
     for path in _impossible(app):
         _cap(app, path, IMPOSSIBLE)
     for path in _doubtful(app):
         _cap(app, path, DOUBTFUL)
+
+
+def repair_email(value: str) -> str:
+    """An e-mail address with the recogniser's usual slips undone: 1iu → liu, zh0u → zhou.
+
+    Only a 1 or 0 that starts a run of lowercase letters, or sits between two, is
+    changed: an address rarely has one there, and the recogniser often reads l and o so.
+    """
+    fixed = _LEADING_ONE.sub("l", value)
+    fixed = _INNER_ONE.sub("l", fixed)
+    return _INNER_ZERO.sub("o", fixed)
 
 
 def _cap(app: Application, path: str, cap: float) -> None:

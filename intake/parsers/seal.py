@@ -269,20 +269,21 @@ def lift_ring(flat: Array, ring: Ring) -> Array:
     """
     out = flat.copy()
     x0, y0, x1, y1 = ring.box
-    pad = round(ring.radius * 0.08)
+    pad = round(ring.radius * 0.3)
     x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
     x1, y1 = min(flat.shape[1], x1 + pad), min(flat.shape[0], y1 + pad)
     region = out[y0:y1, x0:x1]
     ys, xs = np.mgrid[y0:y1, x0:x1]
     distance = np.hypot(xs - ring.cx, ys - ring.cy)
-    on_ring = np.abs(distance - ring.radius) <= ring.radius * 0.05
-    ring_level = float(np.median(region[on_ring])) if on_ring.any() else 0.0
+    # The ring's ink (not the paper the band also crosses when the centre is a little off).
+    band = region[(np.abs(distance - ring.radius) <= ring.radius * 0.08) & (region < 220)]
+    ring_level = float(np.median(band)) if band.size else 0.0
     print_level = float(np.percentile(region, 2))
     if ring_level - print_level >= MIN_GREY_GAP:
         cut = (ring_level + print_level) / 2
-        region[(distance <= ring.radius * 1.06) & (region > cut)] = 255
+        region[(distance <= ring.radius * 1.3) & (region > cut)] = 255
     else:
         region[
-            (np.abs(distance - ring.radius) <= ring.radius * 0.07) | (distance <= ring.radius * 0.3)
+            (np.abs(distance - ring.radius) <= ring.radius * 0.1) | (distance <= ring.radius * 0.3)
         ] = 255
     return out

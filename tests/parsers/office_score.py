@@ -69,6 +69,8 @@ class FileScore:
     codes: list[str] = field(default_factory=list)
     expected_codes: list[str] = field(default_factory=list)
     wrong: list[tuple[str, Any, Any, float | None]] = field(default_factory=list)
+    # (confidence, right) of every value read from an image with a score.
+    scored: list[tuple[float, bool]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -155,11 +157,13 @@ def score_file(path: Path, cache: Path | None) -> FileScore:
 
 def _compare(score: FileScore, path: str, want: Any, got: Any, sources: dict[str, Any]) -> None:
     score.total += 1
+    source = sources.get(path)
+    confidence = getattr(source, "confidence", None) if source is not None else None
+    if got is not None and confidence is not None:
+        score.scored.append((confidence, _same(want, got)))
     if _same(want, got):
         score.right += 1
         return
-    source = sources.get(path)
-    confidence = getattr(source, "confidence", None) if source is not None else None
     if got is None:
         # A blank is reported as FIELD_MISSING: the reviewer is told, it is never silent.
         confidence = 0.0
@@ -196,3 +200,17 @@ def details(scores: list[FileScore]) -> str:
         for path, want, got, confidence in s.wrong:
             out.append(f"{s.path.name}: {path} {want!r} read {got!r} ({confidence})")
     return "\n".join(out)
+
+
+def calibration(scores: list[FileScore]) -> str:
+    """Share of right values per band of confidence (values read, blanks aside)."""
+    bands = [(0.0, 0.5), (0.5, 0.8), (0.8, 0.9), (0.9, 0.97), (0.97, 1.01)]
+    lines = ["| confidence | values | right | wrong |", "|---|---|---|---|"]
+    values = [v for s in scores for v in s.scored]
+    for low, high in bands:
+        band = [ok for c, ok in values if low <= c < high]
+        right = sum(band)
+        label = f"{low:.2f}–{min(high, 1.0):.2f}"
+        share = f"{100 * right / len(band):.1f} %" if band else "—"
+        lines.append(f"| {label} | {len(band)} | {share} | {len(band) - right} |")
+    return "\n".join(lines)

@@ -122,3 +122,21 @@ def test_digital_files_are_left_alone() -> None:
     app = make_application(uscc="bad", source_kind="pdf")
     temper(app)
     assert app.sources["uscc"].confidence == 0.99
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("1iu709@126.com", "liu709@126.com"),
+        ("zh0u@yeah.net", "zhou@yeah.net"),
+        ("wang123@qq.com", "wang123@qq.com"),
+        ("li889@sina.com", "li889@sina.com"),
+        ("a.1ee@163.com", "a.lee@163.com"),
+    ],
+)
+def test_usual_slips_in_an_email_are_undone_and_doubted(read: str, meant: str) -> None:
+    app = make_application(contact_email=read)
+    temper(app)
+    assert app.contact_email == meant
+    changed = read != meant
+    assert ((app.sources["contact_email"].confidence or 0) < LOW) is changed
