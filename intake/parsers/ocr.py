@@ -110,7 +110,8 @@ def _cut(gray: Array, color: Array, stamp: bool) -> _Page:
         ink = image.ink_mask(gray)
     table = grid.find_grid(ink)
     text = grid.text_mask(ink)
-    page = _Page(_erase_underlines(gray, ink), color, text, table, stamp, plain=gray)
+    reading = _erase_underlines(gray, ink, table.box if table is not None else None)
+    page = _Page(reading, color, text, table, stamp, plain=gray)
     height, width = gray.shape
     if table is None:
         page.outside = grid.lines_in(text, (0, 0, width, height), split_gap=2.5)
@@ -123,14 +124,19 @@ def _cut(gray: Array, color: Array, stamp: bool) -> _Page:
     return page
 
 
-def _erase_underlines(gray: Array, ink: Array) -> Array:
-    """The page without thin horizontal rules (the 声明's blanks, table rules) for reading.
+def _erase_underlines(gray: Array, ink: Array, table: Box | None) -> Array:
+    """The page without the thin horizontal rules outside the table (the 声明's blanks).
 
     The line under a filled blank joins the digits above it: the recogniser then reads
     a 7 as Z or adds a 1 in front, and is sure of it.
     """
     height, width = ink.shape
     runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(40, width // 30)), np.uint8))
+    if table is not None:
+        # Inside the table blurred strokes of neighbouring characters can join into such a
+        # run; the cells are read within their rules anyway.
+        x0, y0, x1, y1 = table
+        runs[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
     _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     thin = stats[:, cv2.CC_STAT_HEIGHT] <= max(4, height // 400)
     thin[0] = False

@@ -24,6 +24,8 @@ from intake.application import Application
 # Below the verifier's LOW_CONFIDENCE threshold (0.80).
 IMPOSSIBLE = 0.5
 DOUBTFUL = 0.79
+# Impossible values and blank fields together: from this many on, the page reads badly.
+POOR_PAGE = 4
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-\d{7,8})$")
@@ -48,10 +50,30 @@ def temper(app: Application) -> None:
         if repaired != app.contact_email:
             app.contact_email = repaired
             _cap(app, "contact_email", DOUBTFUL)
-    for path in _impossible(app):
+    impossible = set(_impossible(app))
+    for path in impossible | set(_disagreements(app)):
         _cap(app, path, IMPOSSIBLE)
     for path in _doubtful(app):
         _cap(app, path, DOUBTFUL)
+    if len(impossible) + _blanks(app) >= POOR_PAGE:
+        # A page that reads this badly (a faint 1-bit scan): trust none of its values.
+        for path in list(app.sources):
+            _cap(app, path, DOUBTFUL)
+
+
+def _blanks(app: Application) -> int:
+    """How many of the table's fields came back blank."""
+    names = (
+        "entity_name",
+        "uscc",
+        "ccer_account_id",
+        "ets_account_id",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        *QUANTITIES,
+    )
+    return sum(getattr(app, name) is None for name in names)
 
 
 def repair_email(value: str) -> str:
@@ -72,7 +94,7 @@ def _cap(app: Application, path: str, cap: float) -> None:
 
 
 def _impossible(app: Application) -> Iterator[str]:
-    """Paths of values that their field cannot hold, or that contradict another value."""
+    """Paths of values that their field cannot hold."""
     if isinstance(app.uscc, str) and not uscc_module.is_valid(app.uscc):
         yield "uscc"
     for path in ("ccer_account_id", "ets_account_id"):
@@ -88,7 +110,6 @@ def _impossible(app: Application) -> Iterator[str]:
             yield path
     if isinstance(app.signed_date, str):
         yield "signed_date"
-    yield from _disagreements(app)
 
 
 def _numbers(app: Application) -> Iterator[tuple[str, object]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from intake.parsers import parse
+from intake.parsers.ocrengine import ENGINE_SETTING
 from intake.parsers.text import FileUnreadable, FormNotRecognized
 from intake.verify import LOW_CONFIDENCE, verify
 from intake.verify.memory import Lot, MemoryRegistry
@@ -85,6 +87,7 @@ def ocr_cache_dir(root: Path) -> Path:
     digest = hashlib.sha256()
     for name in OCR_MODULES:
         digest.update((parsers / name).read_bytes())
+    digest.update(os.environ.get(ENGINE_SETTING, "").encode())
     return root / f"ocr-{digest.hexdigest()[:12]}"
 
 

@@ -140,3 +140,13 @@ def test_usual_slips_in_an_email_are_undone_and_doubted(read: str, meant: str) -
     assert app.contact_email == meant
     changed = read != meant
     assert ((app.sources["contact_email"].confidence or 0) < LOW) is changed
+
+
+def test_on_a_page_that_reads_badly_no_value_is_trusted() -> None:
+    app = make_application(due_allowance_t=None, offset_requested_t=None, uscc="9140636OEID1")
+    app.contact_email = None
+    assert doubted(app) == sorted(app.sources)
+
+
+def test_one_blank_field_does_not_doubt_the_others() -> None:
+    assert doubted(make_application(contact_name=None)) == []
