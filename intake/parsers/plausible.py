@@ -62,7 +62,7 @@ def temper(app: Application) -> None:
 
 
 def _blanks(app: Application) -> int:
-    """How many of the table's fields came back blank."""
+    """How many fields of the table and the 声明 came back blank."""
     names = (
         "entity_name",
         "uscc",
@@ -71,9 +71,11 @@ def _blanks(app: Application) -> int:
         "contact_name",
         "contact_phone",
         "contact_email",
+        "signed_date",
         *QUANTITIES,
     )
-    return sum(getattr(app, name) is None for name in names)
+    declaration = (app.declaration.offset_t, app.declaration.ratio_pct, app.declaration.year)
+    return sum(getattr(app, name) is None for name in names) + declaration.count(None)
 
 
 def repair_email(value: str) -> str:

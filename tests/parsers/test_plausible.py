@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,7 @@ def make_application(**overrides: Any) -> Application:
             CcerRow(Decimal("22000"), "1203"),
         ],
         "declaration": Declaration("广东省", Decimal("62000"), Decimal("4.96"), 2021),
+        "signed_date": dt.date(2023, 11, 20),
         "source_kind": "scan",
     }
     fields.update(overrides)
