@@ -123,23 +123,29 @@ def _numbers(app: Application) -> Iterator[tuple[str, object]]:
         yield f"ccer_rows[{i}].cancel_quantity_t", row.cancel_quantity_t
 
 
-def _disagreements(app: Application) -> Iterator[str]:
-    """Both sides of every pair of values that must agree and do not."""
+def _ratio_agrees(app: Application) -> bool | None:
+    """Whether the ratio is 申请抵销量 ÷ 应清缴配额量 × 100 as written; None if not all are read."""
     due, offset, ratio = app.due_allowance_t, app.offset_requested_t, app.offset_ratio_pct
-    if (
+    if not (
         isinstance(due, Decimal)
         and isinstance(offset, Decimal)
         and isinstance(ratio, Decimal)
         and due > 0
         and ratio.is_finite()
     ):
-        places = Decimal(1).scaleb(int(ratio.as_tuple().exponent))
-        try:
-            agrees = (offset / due * 100).quantize(places, ROUND_HALF_UP) == ratio
-        except InvalidOperation:  # absurd sizes: not a reading to trust either
-            agrees = False
-        if not agrees:
-            yield from QUANTITIES
+        return None
+    places = Decimal(1).scaleb(int(ratio.as_tuple().exponent))
+    try:
+        return (offset / due * 100).quantize(places, ROUND_HALF_UP) == ratio
+    except InvalidOperation:  # absurd sizes: not a reading to trust either
+        return False
+
+
+def _disagreements(app: Application) -> Iterator[str]:
+    """Both sides of every pair of values that must agree and do not."""
+    offset, ratio = app.offset_requested_t, app.offset_ratio_pct
+    if _ratio_agrees(app) is False:
+        yield from QUANTITIES
     quantities = [row.cancel_quantity_t for row in app.ccer_rows]
     if (
         isinstance(offset, Decimal)
@@ -160,8 +166,34 @@ def _disagreements(app: Application) -> Iterator[str]:
             yield right
 
 
+def _uncorroborated(app: Application) -> Iterator[str]:
+    """The table's figures that no other figure on the form confirms.
+
+    On a valid form the ratio follows from the two quantities, the rows add up to the
+    offset and the 声明 repeats both; a figure none of these confirm (its partners
+    unreadable) may be a clean misreading, as 1.67 read 1.07.
+    """
+    offset, ratio = app.offset_requested_t, app.offset_ratio_pct
+    consistent = _ratio_agrees(app) is True
+    rows = [row.cancel_quantity_t for row in app.ccer_rows]
+    rows_add_up = (
+        bool(rows)
+        and all(isinstance(q, Decimal) for q in rows)
+        and (sum(q for q in rows if isinstance(q, Decimal)) == offset)
+    )
+    confirmed = {
+        "due_allowance_t": consistent,
+        "offset_requested_t": consistent or rows_add_up or app.declaration.offset_t == offset,
+        "offset_ratio_pct": consistent or app.declaration.ratio_pct == ratio,
+    }
+    for path, ok in confirmed.items():
+        if isinstance(getattr(app, path), Decimal) and not ok:
+            yield path
+
+
 def _doubtful(app: Application) -> Iterator[str]:
     """Paths of values that are possible but look like a common misreading."""
+    yield from _uncorroborated(app)
     for i, row in enumerate(app.ccer_rows):
         if isinstance(row.project_number, str) and not _PROJECT.match(row.project_number):
             yield f"ccer_rows[{i}].project_number"

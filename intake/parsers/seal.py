@@ -137,7 +137,7 @@ def _is_filled(mask: Array, box: Box) -> bool:
 
 # ---------------------------------------------------------------- by shape (grey and 1-bit scans)
 
-SHAPE_WIDTH = 600
+SHAPE_WIDTH = 400
 MIN_RADIUS_FRACTION = 0.06
 MAX_RADIUS_FRACTION = 0.16
 MIN_SHAPE_RING = 0.75

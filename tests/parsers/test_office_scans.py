@@ -18,7 +18,14 @@ import pytest
 
 from intake.parsers import FileUnreadable, image, pagefind, seal, sniff
 from tests.parsers import office_forms, office_scans
-from tests.parsers.office_score import FileScore, details, ocr_cache_dir, score_file, table
+from tests.parsers.office_score import (
+    FileScore,
+    calibration,
+    details,
+    ocr_cache_dir,
+    score_file,
+    table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_KIND = 2  # one sealed, one unsealed form of each kind
@@ -31,7 +38,7 @@ def office_scores() -> list[FileScore]:
     files = office_scans.build(folder, per_kind=PER_KIND)
     cache = ocr_cache_dir(folder)
     scores = [score_file(path, cache) for path in files]
-    print("\n" + table(scores) + "\n" + details(scores))
+    print("\n" + table(scores) + "\n\n" + calibration(scores) + "\n" + details(scores))
     return scores
 
 
@@ -47,16 +54,33 @@ def test_every_kind_is_recognised_as_the_form(office_scores: list[FileScore]) ->
 
 
 @pytest.mark.slow
+def test_no_value_read_wrong_is_given_at_or_above_the_threshold(
+    office_scores: list[FileScore],
+) -> None:
+    trusted = [(s.path.name, w) for s in office_scores for w in s.confident_wrong]
+    assert trusted == []
+
+
+@pytest.mark.slow
+def test_fields_right_over_the_whole_corpus(office_scores: list[FileScore]) -> None:
+    right, total = sum(s.right for s in office_scores), sum(s.total for s in office_scores)
+    assert right / total >= 0.98, details(office_scores)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "kind",
     [
+        "grey-300",
         "turned",
         "skewed",
         "rotate-flag",
         "two-pages",
         "photo-desk",
         "photo-exif",
+        "photo-1280",
         "screenshot",
+        "tiff-g4",
         "tiff-lzw",
     ],
 )

@@ -152,3 +152,10 @@ def test_on_a_page_that_reads_badly_no_value_is_trusted() -> None:
 
 def test_one_blank_field_does_not_doubt_the_others() -> None:
     assert doubted(make_application(contact_name=None)) == []
+
+
+def test_a_ratio_nothing_else_confirms_is_doubted() -> None:
+    declaration = Declaration("广东省", Decimal("62000"), None, 2021)
+    app = make_application(due_allowance_t=None, offset_ratio_pct=Decimal("1.07"))
+    app.declaration = declaration
+    assert doubted(app) == ["offset_ratio_pct"]
