@@ -7,6 +7,7 @@ from pathlib import Path
 from intake.application import Application
 from intake.parsers.filetype import describe, kind_of, read_head
 from intake.parsers.layout import read_form
+from intake.parsers.plausible import temper
 from intake.parsers.text import FileUnreadable, FormNotRecognized, FormText, ParseError
 
 __all__ = ["FileUnreadable", "FormNotRecognized", "ParseError", "parse", "read_text", "sniff"]
@@ -69,4 +70,6 @@ def _read_pdf(path: Path, ocr_cache: Path | None) -> FormText:
 
 def parse(path: Path, *, ocr_cache: Path | None = None) -> Application:
     """The application in the file; raises FileUnreadable or FormNotRecognized."""
-    return read_form(read_text(Path(path), ocr_cache=ocr_cache))
+    app = read_form(read_text(Path(path), ocr_cache=ocr_cache))
+    temper(app)
+    return app

@@ -50,8 +50,15 @@ def kind_of(head: bytes) -> Kind:
     return "other"
 
 
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
+
+
 def describe(head: bytes) -> str:
     """What a file's first bytes look like, in Chinese, for a message to the user."""
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return (
+            "HEIC/HEIF 图片（苹果手机默认的照片格式），请在手机上改存为 JPG，或导出为 JPG 后再上传"
+        )
     for magic, _, name in SIGNATURES:
         if head.startswith(magic):
             return name

@@ -330,7 +330,7 @@ class _Reader:
 
 # A blank holds digits, separators, underscores or Chinese numerals, never other words.
 _BLANK = r"(?P<v>(?:[^a-zA-Z\u4e00-\u9fff%]|[〇零一二三四五六七八九十百千万])*?)"
-_DECL_OFFSET = re.compile(r"CCER\)?" + _BLANK + r"(?:t\s*C\s*O|吨)", re.IGNORECASE)
+_DECL_OFFSET = re.compile(r"CCER\)?" + _BLANK + r"(?:t\s*C\s*[O0]|吨)", re.IGNORECASE)
 _DECL_YEAR = re.compile(r"用于(?P<v>[^年，,]{0,8}?)年(度)?全国碳市场")
 _DECL_RATIO = re.compile(r"应清缴配额(量)?的" + _BLANK + "%")
 _ADDRESSEE = re.compile(r"^(?P<v>.*?)(生态环境厅|生态环境局|生态环境)")

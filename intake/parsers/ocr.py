@@ -20,11 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from intake.application import Source
-from intake.parsers import grid, image, seal
+from intake.parsers import grid, image, pagefind, seal
 from intake.parsers.ocrcache import Deadline, cache_load, cache_put
 from intake.parsers.ocrengine import looks_upside_down, recognize
 from intake.parsers.text import Cell, FileUnreadable, FormNotRecognized, FormText
@@ -67,6 +68,8 @@ class _Page:
     blank: bool = False
     cells: list[list[list[Box]]] = field(default_factory=list)
     outside: list[Box] = field(default_factory=list)
+    # The page before its thin rules were erased for reading: what a re-cut starts from.
+    plain: Array | None = None
 
 
 def prepare_page(picture: Array) -> _Page:
@@ -74,7 +77,13 @@ def prepare_page(picture: Array) -> _Page:
     mask = seal.red_mask(picture)
     stamp = seal.find_seal(picture, mask) is not None
     color = picture
-    gray = seal.lift_red(image.flatten_lighting(seal.red_channel(picture)), picture)
+    flat = image.flatten_lighting(seal.red_channel(picture))
+    if not stamp:
+        # A grey or 1-bit scan has lost the seal's red: look for its shape instead.
+        ring = seal.find_seal_shape(flat)
+        if ring is not None:
+            stamp, flat = True, seal.lift_ring(flat, ring)
+    gray = seal.lift_red(flat, picture)
     ink = image.ink_mask(gray)
     if (ink > 0).mean() < MIN_INK_SHARE:
         return _Page(gray, color, ink, None, stamp, blank=True)
@@ -87,7 +96,8 @@ def prepare_page(picture: Array) -> _Page:
         turned = _cut(image.rotate_90(gray), image.rotate_90(color), stamp)
         page = turned if _line_shape(turned) > _line_shape(page) else page
     if looks_upside_down(_sample_crops(page)):
-        page = _cut(image.rotate_180(page.gray), image.rotate_180(page.color), stamp)
+        plain = page.plain if page.plain is not None else page.gray
+        page = _cut(image.rotate_180(plain), image.rotate_180(page.color), stamp)
     return page
 
 
@@ -100,7 +110,8 @@ def _cut(gray: Array, color: Array, stamp: bool) -> _Page:
         ink = image.ink_mask(gray)
     table = grid.find_grid(ink)
     text = grid.text_mask(ink)
-    page = _Page(gray, color, text, table, stamp)
+    reading = _erase_underlines(gray, ink, table.box if table is not None else None)
+    page = _Page(reading, color, text, table, stamp, plain=gray)
     height, width = gray.shape
     if table is None:
         page.outside = grid.lines_in(text, (0, 0, width, height), split_gap=2.5)
@@ -111,6 +122,28 @@ def _cut(gray: Array, color: Array, stamp: bool) -> _Page:
     below = grid.lines_in(text, (0, min(height, y1 + 3), width, height), split_gap=2.5)
     page.outside = above + below
     return page
+
+
+def _erase_underlines(gray: Array, ink: Array, table: Box | None) -> Array:
+    """The page without the thin horizontal rules outside the table (the 声明's blanks).
+
+    The line under a filled blank joins the digits above it: the recogniser then reads
+    a 7 as Z or adds a 1 in front, and is sure of it.
+    """
+    height, width = ink.shape
+    runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(40, width // 30)), np.uint8))
+    if table is not None:
+        # Inside the table blurred strokes of neighbouring characters can join into such a
+        # run; the cells are read within their rules anyway.
+        x0, y0, x1, y1 = table
+        runs[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    thin = stats[:, cv2.CC_STAT_HEIGHT] <= max(4, height // 400)
+    thin[0] = False
+    rules = cv2.dilate(np.where(thin[labels], 255, 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    out = gray.copy()
+    out[rules > 0] = 255
+    return out
 
 
 def _line_shape(page: _Page) -> float:
@@ -217,7 +250,8 @@ def _read_pages(
         deadline.check()
         if min(picture.shape[:2]) < image.MIN_SIDE:
             raise FileUnreadable("图片尺寸过小，无法识别（短边至少 300 像素）")
-        page = prepare_page(image.limit_size(picture))
+        upright = image.working_resolution(image.limit_size(pagefind.page_of(picture)))
+        page = prepare_page(upright)
         if page.blank:
             out.append(FormText(kind="scan", stamp_present=page.stamp))
         else:
@@ -246,11 +280,11 @@ def read_scan_pdf(
 def read_image(
     path: Path, *, cache_dir: Path | None = None, budget_s: float = DEFAULT_BUDGET_S
 ) -> FormText:
-    """OCR a photographed or scanned JPG/PNG into a FormText of kind "photo"."""
+    """OCR a photographed or scanned JPG/PNG/TIFF (every page) into a FormText of kind "photo"."""
     cached = cache_load(cache_dir, path, "photo")
     if cached is not None:
         return cached[0]
-    form = read_page_images([image.load_image_file(path)], "photo", budget_s=budget_s)
+    form = read_page_images(image.load_image_frames(path), "photo", budget_s=budget_s)
     cache_put(cache_dir, path, "photo", [form])
     return form
 

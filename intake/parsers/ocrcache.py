@@ -15,7 +15,7 @@ from typing import Any
 from intake.application import Source
 from intake.parsers.text import Cell, FileUnreadable, FormText
 
-CACHE_VERSION = "ocr-1"
+CACHE_VERSION = "ocr-2"
 
 
 class Deadline:

@@ -133,3 +133,157 @@ def _is_filled(mask: Array, box: Box) -> bool:
     w, h = x1 - x0, y1 - y0
     core = mask[y0 + h // 4 : y1 - h // 4, x0 + w // 4 : x1 - w // 4]
     return core.size > 0 and float((core > 0).mean()) > MAX_CORE_DENSITY
+
+
+# ---------------------------------------------------------------- by shape (grey and 1-bit scans)
+
+SHAPE_WIDTH = 400
+MIN_RADIUS_FRACTION = 0.06
+MAX_RADIUS_FRACTION = 0.16
+MIN_SHAPE_RING = 0.75
+# Seal text runs around the upper arc: ink in most of these sectors, not in one or two.
+RIM_SECTORS = 10
+MIN_RIM_SECTORS = 7
+MIN_STAR_INK = 0.12
+# Ring and print closer than this in grey cannot be told apart by brightness (a 1-bit scan).
+MIN_GREY_GAP = 40
+
+
+@dataclass(frozen=True)
+class Ring:
+    """A seal found by its shape: centre and radius in page pixels."""
+
+    cx: float
+    cy: float
+    radius: float
+
+    @property
+    def box(self) -> Box:
+        """The bounding box of the ring."""
+        r = self.radius
+        return (round(self.cx - r), round(self.cy - r), round(self.cx + r), round(self.cy + r))
+
+
+def find_seal_shape(gray: Array) -> Ring | None:
+    """A seal on a grey or 1-bit page: a thin ring with a star inside and text around the rim."""
+    height, width = gray.shape[:2]
+    scale = SHAPE_WIDTH / width
+    small = cv2.resize(
+        gray, (SHAPE_WIDTH, max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+    )
+    ink = small < 170
+    circles = cv2.HoughCircles(
+        cv2.GaussianBlur(small, (5, 5), 1.5),
+        cv2.HOUGH_GRADIENT,
+        dp=1.2,
+        minDist=20,
+        param1=120,
+        param2=22,
+        minRadius=round(MIN_RADIUS_FRACTION * SHAPE_WIDTH),
+        maxRadius=round(MAX_RADIUS_FRACTION * SHAPE_WIDTH),
+    )
+    if circles is None:
+        return None
+    for x, y, r in circles[0][:20]:
+        ring = _fit_ring(ink, float(x), float(y), float(r))
+        if ring is not None:
+            cx, cy, radius = ring
+            return Ring(cx / scale, cy / scale, radius / scale)
+    return None
+
+
+def _coverage(
+    ink: NDArray[np.bool_], cx: float, cy: float, radius: float, steps: int = 120
+) -> float:
+    """Share of directions in which the circle of this radius (±1 pixel) meets ink."""
+    angles = np.linspace(0, 2 * math.pi, steps, endpoint=False)
+    hits = np.zeros(steps, dtype=bool)
+    height, width = ink.shape
+    for dr in (-1.0, 0.0, 1.0):
+        xs = np.round(cx + (radius + dr) * np.cos(angles)).astype(int)
+        ys = np.round(cy + (radius + dr) * np.sin(angles)).astype(int)
+        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+        hits[inside] |= ink[ys[inside], xs[inside]]
+    return float(hits.mean())
+
+
+def _fit_ring(
+    ink: NDArray[np.bool_], x: float, y: float, r: float
+) -> tuple[float, float, float] | None:
+    """The candidate circle refined to its ring, if it has a ring, a star and rim text."""
+    rough = max((r * k for k in np.linspace(0.9, 1.1, 11)), key=lambda q: _coverage(ink, x, y, q))
+    if _coverage(ink, x, y, rough) < MIN_SHAPE_RING - 0.2:
+        return None
+    best = max(
+        (
+            (x + dx, y + dy, rough * k)
+            for dx in (-2, 0, 2)
+            for dy in (-2, 0, 2)
+            for k in (0.97, 1.0, 1.03)
+        ),
+        key=lambda c: _coverage(ink, *c),
+    )
+    cx, cy, radius = best
+    if _coverage(ink, cx, cy, radius) < MIN_SHAPE_RING:
+        return None
+    if _coverage(ink, cx, cy, radius * 1.2) > 0.5:
+        return None  # a dense patch (text block, photo), not a ring on paper
+    x0, y0 = max(0, int(cx - radius)), max(0, int(cy - radius))
+    window = ink[y0 : int(cy + radius) + 1, x0 : int(cx + radius) + 1]
+    ys, xs = np.mgrid[y0 : y0 + window.shape[0], x0 : x0 + window.shape[1]]
+    distance = np.hypot(xs - cx, ys - cy)
+    ink = window
+    star = ink[distance <= 0.2 * radius]
+    if star.size == 0 or star.mean() < MIN_STAR_INK:
+        return None
+    angle = np.degrees(np.arctan2(ys - cy, xs - cx))  # -90 is straight up
+    rim = (distance >= 0.55 * radius) & (distance <= 0.85 * radius) & ink
+    sectors = 0
+    for k in range(RIM_SECTORS):
+        low = -190 + 200 * k / RIM_SECTORS
+        high = low + 200 / RIM_SECTORS
+        wrapped = ((angle - low) % 360) < (high - low)
+        sectors += bool((rim & wrapped).sum() >= 3)
+    if sectors < MIN_RIM_SECTORS and not _has_star(window, cx - x0, cy - y0, radius):
+        # A 1-bit scan may drop the seal's light rim text: then the star must be there.
+        return None
+    return cx, cy, radius
+
+
+def _has_star(ink: NDArray[np.bool_], cx: float, cy: float, radius: float) -> bool:
+    """True when the ink at the centre is one blob of a star's size (text may touch its sides)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    label = labels[min(ink.shape[0] - 1, round(cy)), min(ink.shape[1] - 1, round(cx))]
+    if label == 0:
+        return False
+    width, height = stats[label, cv2.CC_STAT_WIDTH], stats[label, cv2.CC_STAT_HEIGHT]
+    return bool(0.4 * radius <= height <= 0.8 * radius and 0.4 * radius <= width <= 1.5 * radius)
+
+
+def lift_ring(flat: Array, ring: Ring) -> Array:
+    """A grey page with the seal found by shape lifted off the print it covers.
+
+    In grey the seal is lighter than black print: what is lighter than midway
+    between the two is set to paper. A 1-bit scan has no such difference: the
+    ring and the star are masked instead, and the print between them is kept.
+    """
+    out = flat.copy()
+    x0, y0, x1, y1 = ring.box
+    pad = round(ring.radius * 0.3)
+    x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+    x1, y1 = min(flat.shape[1], x1 + pad), min(flat.shape[0], y1 + pad)
+    region = out[y0:y1, x0:x1]
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    distance = np.hypot(xs - ring.cx, ys - ring.cy)
+    # The ring's ink (not the paper the band also crosses when the centre is a little off).
+    band = region[(np.abs(distance - ring.radius) <= ring.radius * 0.08) & (region < 220)]
+    ring_level = float(np.median(band)) if band.size else 0.0
+    print_level = float(np.percentile(region, 2))
+    if ring_level - print_level >= MIN_GREY_GAP:
+        cut = (ring_level + print_level) / 2
+        region[(distance <= ring.radius * 1.3) & (region > cut)] = 255
+    else:
+        region[
+            (np.abs(distance - ring.radius) <= ring.radius * 0.1) | (distance <= ring.radius * 0.3)
+        ] = 255
+    return out
