@@ -15,11 +15,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from intake.forms.base import IntakeForm, SubForm
+from intake.forms.dates import MAX_ID, DateRange
 from intake.parsers.normalize import PROVINCES
 from intake.review.audit import ACTION_NAMES
+from intake.review.records import NOTE_FIELD_MAX, NOTE_TEXT_MAX
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -72,9 +74,15 @@ class QueueFilterForm(IntakeForm):
 class NoteForm(IntakeForm):
     """One point a reviewer writes about the application before deciding."""
 
-    field = SelectField("所涉栏目", choices=choices([("", "（整份申请）")]), default="")
+    field = SelectField(
+        "所涉栏目",
+        choices=choices([("", "（整份申请）")]),
+        default="",
+        validators=[Length(max=NOTE_FIELD_MAX)],
+    )
     text = TextAreaField(
-        "审核意见", validators=[DataRequired(message="请填写审核意见"), Length(max=2000)]
+        "审核意见",
+        validators=[DataRequired(message="请填写审核意见"), Length(max=NOTE_TEXT_MAX)],
     )
 
 
@@ -181,9 +189,11 @@ class AuditFilterForm(IntakeForm):
 
     action = SelectField("操作", choices=choices(ACTIONS), default="")
     username = StringField("用户名", validators=[Optional(), Length(max=80)])
-    submission_id = IntegerField("申请编号", validators=[Optional()])
-    since = DateField("起始日期", validators=[Optional()])
-    until = DateField("截止日期", validators=[Optional()])
+    submission_id = IntegerField(
+        "申请编号", validators=[Optional(), NumberRange(min=1, max=MAX_ID, message="申请编号无效")]
+    )
+    since = DateField("起始日期", validators=[Optional(), DateRange()])
+    until = DateField("截止日期", validators=[Optional(), DateRange()])
 
 
 class ActionForm(IntakeForm):

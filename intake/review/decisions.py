@@ -42,6 +42,8 @@ from intake.review.guards import (
 from intake.review.models import Submission, SubmissionState, Version
 from intake.review.operations import require_owner, transaction
 from intake.review.records import (
+    NOTE_FIELD_MAX,
+    NOTE_TEXT_MAX,
     Decision,
     DecisionKind,
     NoteKind,
@@ -166,6 +168,10 @@ def add_note(
     text = text.strip()
     if not text:
         raise ReviewError("审核意见不能为空")
+    if len(text) > NOTE_TEXT_MAX:
+        raise ReviewError(f"审核意见不能超过 {NOTE_TEXT_MAX} 个字符")
+    if field is not None and len(field) > NOTE_FIELD_MAX:
+        raise ReviewError("所涉栏目无效")
     with transaction(session):
         require_reviewer(session, submission, user)
         require_state(submission, SubmissionState.SUBMITTED, "添加审核意见")

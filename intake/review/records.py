@@ -36,6 +36,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+NOTE_FIELD_MAX = 100  # the column's length: the path of the form field a note is about
+NOTE_TEXT_MAX = 2000  # what the note form accepts; the column itself is unbounded text
+
+
 class ImmutableRecord(RuntimeError):
     """A record that the procedure keeps as written was about to be changed."""
 
@@ -86,9 +90,9 @@ class ReviewNote(Base):
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), default=None)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16), default=NoteKind.NOTE.value)
-    field: Mapped[str | None] = mapped_column(String(100), default=None)
+    field: Mapped[str | None] = mapped_column(String(NOTE_FIELD_MAX), default=None)
     code: Mapped[str | None] = mapped_column(String(40), default=None)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # at most NOTE_TEXT_MAX, checked by add_note
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decision: Mapped[Decision | None] = relationship(back_populates="notes")
 

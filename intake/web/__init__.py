@@ -25,7 +25,9 @@ BLUEPRINTS: list[tuple[str, str]] = [
 def register_blueprints(app: Flask) -> None:
     """Set up the shared services, register every blueprint of BLUEPRINTS, then throttle
     the login and password views."""
-    from intake.web import database, errors, jobs, security, throttle
+    from intake.web import converters, database, errors, jobs, security, throttle
+
+    converters.init_app(app)
 
     database.init_app(app)
     security.init_app(app)

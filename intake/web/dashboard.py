@@ -27,6 +27,7 @@ from intake.review.recall_notices import pending_holdings
 from intake.web import reporting
 from intake.web.charts import Chart, bar_chart
 from intake.web.database import db, settings
+from intake.web.paging import page_number
 from intake.web.security import roles_required, user
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -121,9 +122,7 @@ def queue() -> str:
     """Every province's applications handed in, read-only, filtered by province and state."""
     province = request.args.get("province") or None
     state = request.args.get("state") or None
-    page = q.national_queue(
-        db(), province=province, state=state, page=request.args.get("page", 1, type=int) or 1
-    )
+    page = q.national_queue(db(), province=province, state=state, page=page_number())
     return render_template(
         "dashboard/queue.html",
         page=page,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
@@ -15,6 +15,7 @@ from intake.review.audit import Action, Actor, AuditFilter
 from intake.review.decisions import ReviewError
 from intake.review.usage import ProjectFilter
 from intake.web.database import db
+from intake.web.paging import page_number
 from intake.web.security import roles_required, user
 
 bp = Blueprint("ministry", __name__, url_prefix="/ministry")
@@ -37,9 +38,7 @@ def _project_filter(form: ProjectFilterForm) -> ProjectFilter:
 def projects() -> str:
     """Project numbers used in applications, against the catalogue and pending data, paged."""
     form = ProjectFilterForm(request.args)
-    page = usage.project_page(
-        db(), _project_filter(form), page=request.args.get("page", 1, type=int) or 1
-    )
+    page = usage.project_page(db(), _project_filter(form), page=page_number())
     return render_template(
         "ministry/projects.html",
         form=form,
@@ -92,6 +91,7 @@ def projects_xlsx() -> Response:
 
 
 def _audit_filter(form: AuditFilterForm) -> AuditFilter:
+    """The filter asked for; none when the form does not validate (then the view answers 400)."""
     if not form.validate():
         return AuditFilter()
     return AuditFilter(
@@ -105,20 +105,25 @@ def _audit_filter(form: AuditFilterForm) -> AuditFilter:
 
 @bp.route("/audit")
 @roles_required(Role.MINISTRY, Role.ADMIN)
-def audit_log() -> str:
+def audit_log() -> tuple[str, int]:
     """The audit log, newest first."""
     form = AuditFilterForm(request.args)
     entries = audit.entries(db(), _audit_filter(form))
-    return render_template(
+    page = render_template(
         "ministry/audit.html", form=form, entries=entries, actions=audit.ACTION_NAMES
     )
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/audit.xlsx")
 @roles_required(Role.MINISTRY, Role.ADMIN)
 def audit_xlsx() -> Response:
     """The audit log as an Excel workbook (every matching entry)."""
-    entries = audit.entries(db(), _audit_filter(AuditFilterForm(request.args)), limit=None)
+    form = AuditFilterForm(request.args)
+    where = _audit_filter(form)
+    if form.errors:
+        abort(400)
+    entries = audit.entries(db(), where, limit=None)
     _audit_export("审计日志", len(entries))
     return _xlsx(export.audit_xlsx(entries), "审计日志.xlsx")
 

@@ -21,6 +21,7 @@ from intake.review.decisions import ReviewError
 from intake.review.records import Registration
 from intake.web.database import db
 from intake.web.enterprise.access import own_submission
+from intake.web.paging import page_number
 from intake.web.security import address, roles_required, user
 
 bp = Blueprint("registrations", __name__, url_prefix="/registrations")
@@ -55,9 +56,7 @@ def index() -> str:
         if viewer.role == Role.ENTERPRISE
         else []
     )
-    page = registration_queries.registrations_page(
-        db(), **_scope(form), page=request.args.get("page", 1, type=int) or 1
-    )
+    page = registration_queries.registrations_page(db(), **_scope(form), page=page_number())
     return render_template(
         "registrations/index.html",
         form=form,

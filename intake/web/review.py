@@ -47,6 +47,7 @@ from intake.verify.catalogue import label as field_label
 from intake.verify.copy import side_by_side
 from intake.web import reporting
 from intake.web.database import db, settings, storage
+from intake.web.paging import page_number
 from intake.web.security import address, roles_required, user
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -89,7 +90,7 @@ def queue() -> str:
     )
     page = queries.province_queue(
         db(), user().province or "", where, deadline=settings().deadline,
-        today=clock.today(settings()), page=request.args.get("page", 1, type=int) or 1,
+        today=clock.today(settings()), page=page_number(),
     )  # fmt: skip
     return render_template(
         "review/queue.html", form=form, page=page, rows=page.rows, page_url=_page_url
