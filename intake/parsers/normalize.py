@@ -14,6 +14,22 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 # Full-width ASCII block and the ideographic space fold to ASCII.
+# Characters XML 1.0 cannot hold (C0 controls but tab and line breaks, lone surrogates,
+# U+FFFE/U+FFFF) and the C1 controls and DEL, which no form field means: Word, Excel and
+# the PDF converter all refuse or mangle them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds a control or XML-invalid character (tab and newlines are fine)."""
+    return _CONTROL.search(text) is not None
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` with every control and XML-invalid character removed (for what is stored)."""
+    return _CONTROL.sub("", text)
+
+
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹣－"), ord("-"))

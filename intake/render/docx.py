@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from intake.application import Application, CcerRow, Quantity
+from intake.parsers.normalize import without_control_characters
 
 TEMPLATES = {2021: "ccer-offset-application-2021.docx", 2022: "ccer-offset-application-2022.docx"}
 
@@ -83,7 +84,7 @@ def show(value: object) -> str:
         return format(value, "f")
     if isinstance(value, dt.date):
         return DATE.format(d=value)
-    return str(value)
+    return without_control_characters(str(value))  # stored before the input was checked
 
 
 def fill_table(table: Table, app: Application) -> None:
@@ -121,6 +122,7 @@ def write_cell(cell: _Cell, text: str) -> None:
         extra._p.getparent().remove(extra._p)
     for run in first.runs:
         run._r.getparent().remove(run._r)
+    text = without_control_characters(text)
     if text:
         width = cell.width.pt - CELL_PADDING if cell.width is not None else None
         first.add_run(text).font.size = Pt(fitting_size(text, width))
@@ -185,7 +187,7 @@ def set_text(paragraph: Paragraph, text: str | None) -> None:
     if text is None:
         return
     runs = paragraph.runs
-    runs[0].text = text
+    runs[0].text = without_control_characters(text)
     for run in runs[1:]:
         parent = run._r.getparent()
         if parent is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from intake.parsers.normalize import without_control_characters
 from intake.review.audit import ACTION_NAMES
 from intake.review.records import AuditEntry, Registration
 from intake.review.usage import ProjectUsage
@@ -80,7 +81,7 @@ def _workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
     sheet.append(list(header))
     widest = [_display_width(name) for name in header]
     for row in rows:
-        values = list(row)
+        values = [_cell(value) for value in row]
         sheet.append(values)  # openpyxl writes Decimal as a number
         for index, value in enumerate(values[: len(widest)]):
             widest[index] = max(widest[index], _display_width(value))
@@ -91,6 +92,12 @@ def _workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A value Excel can hold: text without the control characters openpyxl refuses (data
+    stored before input was checked must not break the export for everyone)."""
+    return without_control_characters(value) if isinstance(value, str) else value
 
 
 def _display_width(value: Any) -> int:

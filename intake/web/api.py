@@ -7,10 +7,10 @@ uses no cookies, so it is exempt from CSRF. Responses use the contract's JSON.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 from flask import Blueprint, abort, g, jsonify, make_response, request, url_for
 from werkzeug.datastructures import FileStorage
@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role, User
 from intake.application import Application
 from intake.checking import check_application, parse_report
+from intake.parsers.normalize import has_control_characters
 from intake.review import decisions, operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
 from intake.review.registration import ReviewError
@@ -211,14 +212,35 @@ def _refused_as_409(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T
         return operation(*args, **kwargs)
     except ReviewError as error:
         db().rollback()
-        body = {"error": {"status": 409, "title": describe(409)[0], "message": str(error)}}
-        abort(make_response(jsonify(body), 409))
+        _refused(409, str(error))
+
+
+def _refused(status: int, message: str) -> NoReturn:
+    """Answer ``status`` with the contract's error body and a Chinese ``message``."""
+    body = {"error": {"status": status, "title": describe(status)[0], "message": message}}
+    abort(make_response(jsonify(body), status))
+
+
+def _strings(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every text value of a JSON document with its path (``ccer_rows[0].project_number``)."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(key, path)
+            yield from _strings(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, f"{path}[{index}]")
 
 
 def _checked_json(submission: Submission | None) -> Any:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400)
+    for path, text in _strings(data):
+        if has_control_characters(text):
+            _refused(400, f"{path or '字段名'} 含有不可见的控制字符，请删除后重新提交。")
     try:
         application = Application.from_json(data)
     except (TypeError, ValueError, AttributeError, KeyError):
