@@ -6,30 +6,34 @@ uses no cookies, so it is exempt from CSRF. Responses use the contract's JSON.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
 from flask import Blueprint, abort, g, jsonify, make_response, request, url_for
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role, User
 from intake.application import Application
 from intake.checking import check_application, parse_report
-from intake.parsers.normalize import has_control_characters
+from intake.forms.dates import MAX_ID
 from intake.review import decisions, operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
 from intake.review.registration import ReviewError
 from intake.sandbox import Limits
+from intake.web.api_input import IGNORED, application_problem
 from intake.web.bearer import bearer_user
 from intake.web.database import db, settings, storage
 from intake.web.enterprise.access import registry
 from intake.web.errors import describe
 from intake.web.jobs import runner
-from intake.web.openapi import openapi_document
+from intake.web.openapi import MAX_PAGE_SIZE, openapi_document
+from intake.web.paging import MAX_PAGE
 from intake.web.reporting import visible_report
 from intake.web.security import address, csrf
 
@@ -91,16 +95,42 @@ def check() -> Response:
 @bp.get("/applications")
 @token_required
 def list_applications() -> Response:
-    """The user's entity's applications (not those deleted)."""
+    """The user's entity's applications (not those deleted), ``per_page`` (at most 100) a
+    page; ``next`` links the following page while there is one."""
+    page = _bounded_arg("page", 1, MAX_PAGE)
+    per_page = _bounded_arg("per_page", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     submissions = (
         db()
-        .query(Submission)
-        .filter(
-            Submission.uscc == api_user().uscc,
-            Submission.state != SubmissionState.DISCARDED.value,
+        .scalars(
+            select(Submission)
+            .where(
+                Submission.uscc == api_user().uscc,
+                Submission.state != SubmissionState.DISCARDED.value,
+            )
+            .order_by(Submission.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
         )
+        .all()
     )
-    return jsonify({"applications": [_summary(s) for s in submissions.order_by(Submission.id)]})
+    body: dict[str, Any] = {"applications": [_summary(s) for s in submissions[:per_page]]}
+    if len(submissions) > per_page:
+        body["next"] = url_for("api.list_applications", page=page + 1, per_page=per_page)
+    return jsonify(body)
+
+
+def _bounded_arg(name: str, default: int, most: int) -> int:
+    """A whole-number query parameter between 1 and ``most``; anything else is 400."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if (
+        not (raw.isascii() and raw.isdigit())
+        or len(raw) > len(str(most))
+        or not (1 <= int(raw) <= most)
+    ):
+        _refused(400, f"参数 {name} 应为 1 至 {most} 之间的整数")
+    return int(raw)
 
 
 @bp.post("/applications")
@@ -166,7 +196,7 @@ def read_application(submission_id: int) -> Response:
 @token_required
 def report(submission_id: int) -> tuple[Response, int]:
     """The report of the latest version (or ``?version=N``); 202 while the check runs."""
-    version = _version(_own(submission_id), request.args.get("version"))
+    version = _version(_own(submission_id))
     if version.check_state in (CheckState.PENDING.value, CheckState.RUNNING.value):
         return jsonify({"state": version.check_state}), 202
     if version.report_json is None:
@@ -221,26 +251,14 @@ def _refused(status: int, message: str) -> NoReturn:
     abort(make_response(jsonify(body), status))
 
 
-def _strings(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every text value of a JSON document with its path (``ccer_rows[0].project_number``)."""
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(key, path)
-            yield from _strings(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, f"{path}[{index}]")
-
-
 def _checked_json(submission: Submission | None) -> Any:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400)
-    for path, text in _strings(data):
-        if has_control_characters(text):
-            _refused(400, f"{path or '字段名'} 含有不可见的控制字符，请删除后重新提交。")
+    problem = application_problem(data)
+    if problem is not None:
+        _refused(422, problem)
+    data = {key: value for key, value in data.items() if key not in IGNORED}
     try:
         application = Application.from_json(data)
     except (TypeError, ValueError, AttributeError, KeyError):
@@ -271,13 +289,15 @@ def _own(submission_id: int) -> Submission:
     return submission
 
 
-def _version(submission: Submission, number: str | None) -> Version:
-    if number is None:
+def _version(submission: Submission) -> Version:
+    """The version ``?version=N`` names, or the latest."""
+    if request.args.get("version") is None:
         if submission.latest is None:
             abort(404)
         return submission.latest
+    number = _bounded_arg("version", 1, MAX_ID)
     for version in submission.versions:
-        if str(version.number) == number:
+        if version.number == number:
             return version
     abort(404)
 
@@ -288,13 +308,18 @@ def _version_json(version: Version) -> dict[str, Any]:
         "version": version.number,
         "state": version.check_state,
         "file": version.original_filename,
-        "created_at": version.created_at.isoformat(),
+        "created_at": _aware(version.created_at).isoformat(),
         "report_url": url_for("api.report", submission_id=version.submission_id,
                               version=version.number),
     }  # fmt: skip
     if version.report_json is not None:
         out["report"] = visible_report(version.report_json, api_user())
     return out
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """A stored time stamp in UTC with its zone (SQLite gives it back without one)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _summary(submission: Submission, *, with_application: bool = False) -> dict[str, Any]:

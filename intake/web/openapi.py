@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-QUANTITY = {
-    "type": ["string", "null"],
-    "description": "plain decimal as written, or the invalid text",
-}
-TEXT = {"type": ["string", "null"]}
+MAX_TEXT = 200  # the online form's limit on every text field
+MAX_ROWS = 30  # the online form's limit on CCER rows
+MAX_PAGE_SIZE = 100
+# No control or XML-invalid character (tab and line breaks are allowed).
+NO_CONTROL = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+TEXT: dict[str, Any] = {"type": ["string", "null"]}
+QUANTITY = {**TEXT, "description": "plain decimal as written, or the invalid text"}
+# What a client may send: the same fields, bounded as the online form bounds them.
+TEXT_IN: dict[str, Any] = {**TEXT, "maxLength": MAX_TEXT, "pattern": NO_CONTROL}
+QUANTITY_IN = {**QUANTITY, **TEXT_IN}
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
@@ -18,6 +23,60 @@ def _ref(name: str) -> dict[str, str]:
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _application(*, strict: bool) -> dict[str, Any]:
+    """The application JSON: as a client may send it (``strict``: bounded as the online
+    form bounds it, no unknown field), or as stored and shown (read from a file)."""
+    text, quantity = (TEXT_IN, QUANTITY_IN) if strict else (TEXT, QUANTITY)
+    year: dict[str, Any] = {"type": ["integer", "null"]}
+    declared_year: dict[str, Any] = {"type": ["integer", "string", "null"]}
+    rows: dict[str, Any] = {}
+    ignored: dict[str, Any] = {}
+    if strict:
+        year["enum"] = [2021, 2022, None]
+        declared_year = {
+            "anyOf": [
+                {"type": "integer", "minimum": 2000, "maximum": 2100},
+                {**TEXT_IN, "maxLength": 20},
+            ]
+        }
+        rows["maxItems"] = MAX_ROWS
+        # What GET returns with its sources may be sent back; the server ignores it.
+        ignored = {
+            "sources": {"type": "object", "description": "ignored"},
+            "source_kind": {"type": ["string", "null"], "description": "ignored"},
+        }
+    row = {"cancel_quantity_t": quantity, "project_number": text}
+    declaration = {
+        "province": text,
+        "offset_t": quantity,
+        "ratio_pct": quantity,
+        "year": declared_year,
+    }
+    return _object(strict, {
+        "year": year,
+        **{name: text for name in ("entity_name", "uscc", "ccer_account_id", "ets_account_id",
+                                    "contact_name", "contact_phone", "contact_email")},
+        **{name: quantity for name in ("due_allowance_t", "offset_requested_t",
+                                        "offset_ratio_pct")},
+        "ccer_rows": {"type": "array", **rows, "items": _object(strict, row)},
+        "declaration": _object(strict, declaration, nullable=strict),
+        "signed_date": {**text, "description": "ISO date or the text written"},
+        "stamp_present": {"type": ["boolean", "null"]},
+        **ignored,
+    })  # fmt: skip
+
+
+def _object(strict: bool, properties: dict[str, Any], nullable: bool = False) -> dict[str, Any]:
+    """An object of these properties; ``strict``: no other property."""
+    out: dict[str, Any] = {
+        "type": ["object", "null"] if nullable else "object",
+        "properties": properties,
+    }
+    if strict:
+        out["additionalProperties"] = False
+    return out
 
 
 ERRORS = {
@@ -39,49 +98,39 @@ FILE_BODY = {
 }
 NEW_VERSION_BODY = {
     "required": True,
-    "content": {**FILE_BODY, "application/json": {"schema": _ref("Application")}},
+    "content": {**FILE_BODY, "application/json": {"schema": _ref("ApplicationInput")}},
 }
-APPLICATION_ID = {"name": "application_id", "in": "path", "required": True,
-                  "schema": {"type": "integer"}}  # fmt: skip
+# Ids have at most 18 digits (intake.web.converters): larger ones are 404.
+APPLICATION_ID = {
+    "name": "application_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+}
+BAD_REQUEST = {"400": _json(_ref("Error"), "no file, or a query parameter out of range")}
+# Application JSON that breaks the ApplicationInput schema, with the field and reason in Chinese.
+UNPROCESSABLE = {"422": _json(_ref("Error"), "application JSON not matching ApplicationInput")}
+
+
+def _whole(name: str, most: int, description: str) -> dict[str, Any]:
+    """A whole-number query parameter between 1 and ``most``."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1, "maximum": most},
+    }
+
+
+PAGE_PARAMETERS = [
+    _whole("page", 1_000_000, "page number, from 1"),
+    _whole("per_page", MAX_PAGE_SIZE, f"applications a page (default and most {MAX_PAGE_SIZE})"),
+]  # fmt: skip
 
 SCHEMAS: dict[str, Any] = {
-    "Application": {
-        "type": "object",
-        "properties": {
-            "year": {"type": ["integer", "null"], "enum": [2021, 2022, None]},
-            "entity_name": TEXT,
-            "uscc": TEXT,
-            "ccer_account_id": TEXT,
-            "ets_account_id": TEXT,
-            "due_allowance_t": QUANTITY,
-            "offset_requested_t": QUANTITY,
-            "offset_ratio_pct": QUANTITY,
-            "contact_name": TEXT,
-            "contact_phone": TEXT,
-            "contact_email": TEXT,
-            "ccer_rows": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"cancel_quantity_t": QUANTITY, "project_number": TEXT},
-                },
-            },
-            "declaration": {
-                "type": "object",
-                "properties": {
-                    "province": TEXT,
-                    "offset_t": QUANTITY,
-                    "ratio_pct": QUANTITY,
-                    "year": {"type": ["integer", "string", "null"]},
-                },
-            },
-            "signed_date": {
-                "type": ["string", "null"],
-                "description": "ISO date or the text written",
-            },
-            "stamp_present": {"type": ["boolean", "null"]},
-        },
-    },
+    "Application": {**_application(strict=False), "description": "as read or as sent"},
+    "ApplicationInput": _application(strict=True),
     "Problem": {
         "type": "object",
         "required": ["code", "severity", "field", "message"],
@@ -151,21 +200,25 @@ PATHS: dict[str, Any] = {
     "/check": {"post": {
         "summary": "Check one file (not stored)", "operationId": "checkFile", "security": SECURITY,
         "requestBody": {"required": True, "content": FILE_BODY},
-        "responses": {"200": _json(_ref("Report"), "the report"), **ERRORS},
+        "responses": {"200": _json(_ref("Report"), "the report"), **BAD_REQUEST, **ERRORS},
     }},
     "/applications": {
         "get": {"summary": "The entity's applications", "operationId": "listApplications",
-                "security": SECURITY,
-                "responses": {"200": _json({"type": "object", "properties": {"applications": {
-                    "type": "array", "items": _ref("ApplicationSummary")}}}, "the list"),
-                    **ERRORS}},
+                "security": SECURITY, "parameters": PAGE_PARAMETERS,
+                "responses": {"200": _json({
+                    "type": "object", "required": ["applications"],
+                    "properties": {
+                        "applications": {"type": "array", "items": _ref("ApplicationSummary"),
+                                         "maxItems": MAX_PAGE_SIZE},
+                        "next": {"type": "string", "description": "next page; absent on the last"},
+                    }}, "one page of the list, oldest first"), **BAD_REQUEST, **ERRORS}},
         "post": {"summary": "Create an application from a file or application JSON",
                  "operationId": "createApplication", "security": SECURITY,
                  "requestBody": NEW_VERSION_BODY,
                  "responses": {"201": _json(_ref("Version"), "created and checked"),
                                "202": _json(_ref("Version"), "created; the check runs"),
                                "400": _json(_ref("Error"), "no file and no JSON object"),
-                               **ERRORS}},
+                               **UNPROCESSABLE, **ERRORS, **REFUSED}},
     },
     "/applications/{application_id}": {
         "get": {"summary": "Read an application", "operationId": "readApplication",
@@ -182,7 +235,7 @@ PATHS: dict[str, Any] = {
         "operationId": "attachCopy", "security": SECURITY, "parameters": [APPLICATION_ID],
         "requestBody": {"required": True, "content": FILE_BODY},
         "responses": {"202": _json(_ref("Version"), "attached; the check runs"),
-                      **ERRORS, **REFUSED},
+                      **BAD_REQUEST, **ERRORS, **REFUSED},
     }},
     "/applications/{application_id}/submit": {"post": {
         "summary": "Submit the latest version for review", "operationId": "submit",
@@ -199,15 +252,15 @@ PATHS: dict[str, Any] = {
         "parameters": [APPLICATION_ID], "requestBody": NEW_VERSION_BODY,
         "responses": {"201": _json(_ref("Version"), "added and checked"),
                       "202": _json(_ref("Version"), "added; the check runs"),
-                      **ERRORS, **REFUSED},
+                      **BAD_REQUEST, **UNPROCESSABLE, **ERRORS, **REFUSED},
     }},
     "/applications/{application_id}/report": {"get": {
         "summary": "The report of the latest (or a given) version", "operationId": "getReport",
         "security": SECURITY,
-        "parameters": [APPLICATION_ID, {"name": "version", "in": "query", "required": False,
-                                        "schema": {"type": "integer"}}],
+        "parameters": [APPLICATION_ID, _whole("version", 2**63 - 1, "a version number")],
         "responses": {"200": _json(_ref("Report"), "the report"),
-                      "202": _json(_ref("Pending"), "the check still runs"), **ERRORS},
+                      "202": _json(_ref("Pending"), "the check still runs"), **BAD_REQUEST,
+                      **ERRORS},
     }},
     "/openapi.json": {"get": {
         "summary": "This document", "operationId": "openapi", "security": [],

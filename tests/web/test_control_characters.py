@@ -41,7 +41,7 @@ def test_the_api_refuses_control_characters(app: Flask, client: FlaskClient) -> 
     response = client.post(
         "/api/v1/applications", json=data, headers=token_for(app, "demo-enterprise")
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json is not None
     assert "ccer_rows[0].project_number 含有不可见的控制字符" in response.json["error"]["message"]
 
