@@ -97,6 +97,7 @@ def check() -> Response:
 def list_applications() -> Response:
     """The user's entity's applications (not those deleted), ``per_page`` (at most 100) a
     page; ``next`` links the following page while there is one."""
+    _only_args("page", "per_page")
     page = _bounded_arg("page", 1, MAX_PAGE)
     per_page = _bounded_arg("per_page", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     submissions = (
@@ -117,6 +118,13 @@ def list_applications() -> Response:
     if len(submissions) > per_page:
         body["next"] = url_for("api.list_applications", page=page + 1, per_page=per_page)
     return jsonify(body)
+
+
+def _only_args(*names: str) -> None:
+    """Refuse (400) a query parameter the route does not know, rather than ignore a typo."""
+    unknown = sorted(set(request.args) - set(names))
+    if unknown:
+        _refused(400, f"未知的参数：{'、'.join(unknown)}")
 
 
 def _bounded_arg(name: str, default: int, most: int) -> int:
@@ -196,6 +204,7 @@ def read_application(submission_id: int) -> Response:
 @token_required
 def report(submission_id: int) -> tuple[Response, int]:
     """The report of the latest version (or ``?version=N``); 202 while the check runs."""
+    _only_args("version")
     version = _version(_own(submission_id))
     if version.check_state in (CheckState.PENDING.value, CheckState.RUNNING.value):
         return jsonify({"state": version.check_state}), 202

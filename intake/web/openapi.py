@@ -107,7 +107,7 @@ APPLICATION_ID = {
     "required": True,
     "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
 }
-BAD_REQUEST = {"400": _json(_ref("Error"), "no file, or a query parameter out of range")}
+BAD_REQUEST = {"400": _json(_ref("Error"), "no file, or a query parameter unknown or out of range")}
 # Application JSON that breaks the ApplicationInput schema, with the field and reason in Chinese.
 UNPROCESSABLE = {"422": _json(_ref("Error"), "application JSON not matching ApplicationInput")}
 

@@ -72,6 +72,9 @@ def test_the_list_is_paged_with_a_next_link(app: Flask, client: FlaskClient) -> 
         assert "应为 1 至" in response.json["error"]["message"]  # type: ignore[index]
     report = client.get(f"/api/v1/applications/{ids[0]}/report?version=x", headers=headers)
     assert report.status_code == 400
+    typo = client.get("/api/v1/applications?perpage=2", headers=headers)
+    assert typo.status_code == 400
+    assert typo.json["error"]["message"] == "未知的参数：perpage"  # type: ignore[index]
 
 
 def test_time_stamps_carry_their_zone(app: Flask, client: FlaskClient) -> None:
