@@ -26,7 +26,7 @@ from intake.review import decisions, operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
 from intake.review.registration import ReviewError
 from intake.sandbox import Limits
-from intake.web.api_input import IGNORED, application_problem
+from intake.web.api_input import IGNORED, MAX_JSON_BYTES, application_problem
 from intake.web.bearer import bearer_user
 from intake.web.database import db, settings, storage
 from intake.web.enterprise.access import registry
@@ -261,6 +261,8 @@ def _refused(status: int, message: str) -> NoReturn:
 
 
 def _checked_json(submission: Submission | None) -> Any:
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        _refused(413, f"申请内容超过 {MAX_JSON_BYTES // 1024} KB，请检查后重新提交")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400)

@@ -13,8 +13,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from intake.parsers.normalize import has_control_characters
-from intake.web.openapi import SCHEMAS
+from intake.web.openapi import MAX_ROWS, SCHEMAS
 
+# Far above 30 rows of 200-character fields: a body beyond it is refused unread (413).
+MAX_JSON_BYTES = 1024 * 1024
 APPLICATION = Draft202012Validator(SCHEMAS["ApplicationInput"])
 # Fields a client may send back as GET gave them, and the server ignores.
 IGNORED = ("sources", "source_kind")
@@ -35,6 +37,9 @@ CONTROL = "{field} 含有不可见的控制字符，请删除后重新提交"
 
 def application_problem(data: dict[str, Any]) -> str | None:
     """Why ``data`` is not an application JSON this API accepts (Chinese), or None."""
+    rows = data.get("ccer_rows")
+    if isinstance(rows, list) and len(rows) > MAX_ROWS:  # say so before checking each row
+        return REASONS["maxItems"].format(field="ccer_rows", limit=MAX_ROWS)
     kept = {key: value for key, value in data.items() if key not in IGNORED}
     for path, text in _strings(kept):
         if has_control_characters(text):

@@ -83,7 +83,7 @@ ERRORS = {
     "401": _json(_ref("Error"), "missing, unknown, expired or revoked token"),
     "403": _json(_ref("Error"), "the token's user is not an enterprise user"),
     "404": _json(_ref("Error"), "no such application of the user's entity"),
-    "413": _json(_ref("Error"), "file larger than the upload limit"),
+    "413": _json(_ref("Error"), "file over the upload limit, or application JSON over 1 MB"),
 }
 # A state change the application's state does not allow, with the reason in Chinese.
 REFUSED = {"409": _json(_ref("Error"), "refused in the application's current state")}

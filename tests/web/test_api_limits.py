@@ -47,6 +47,20 @@ def test_application_json_breaking_the_schema_is_422(
     assert listed == {"applications": []}
 
 
+def test_a_huge_body_is_refused_quickly(app: Flask, client: FlaskClient) -> None:
+    headers = token_for(app, "demo-enterprise")
+    rows = [{"project_number": "2639", "cancel_quantity_t": "1"}] * 5_000
+    response = client.post(
+        "/api/v1/applications", json=valid() | {"ccer_rows": rows}, headers=headers
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["message"] == "ccer_rows 最多 30 行"  # type: ignore[index]
+    padded = valid() | {"entity_name": "x" * (1024 * 1024)}
+    response = client.post("/api/v1/applications", json=padded, headers=headers)
+    assert response.status_code == 413
+    assert "超过 1024 KB" in response.json["error"]["message"]  # type: ignore[index]
+
+
 def test_what_get_returns_can_be_sent_back(app: Flask, client: FlaskClient) -> None:
     headers = token_for(app, "demo-enterprise")
     data = application(uscc="91659001MAL8YR44XK").to_json(with_sources=True)
