@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
 from intake.accounts.operations import MIN_PASSWORD_LENGTH
+from intake.forms.base import IntakeForm
 
 TOKEN_DAYS = [("30", "30 天"), ("90", "90 天"), ("180", "180 天"), ("365", "365 天")]
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(IntakeForm):
     """The current password, and the new one twice."""
 
     current = PasswordField("当前密码", validators=[DataRequired(message="请输入当前密码")])
@@ -33,7 +33,7 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(IntakeForm):
     """A new API token: what it is for, and how long it stays valid."""
 
     label = StringField(

@@ -180,3 +180,13 @@ def test_migration_moves_the_old_tokens_with_an_expiry(engine: Engine, session: 
         command.downgrade(config, "0005")
         back = connection.execute(text("SELECT api_token_hash FROM users")).scalar_one()
     assert back == token_hash("old-token")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_token_label_with_control_characters_is_refused(client: FlaskClient) -> None:
+    login(client)
+    response = client.post("/account/tokens", data={"label": "报送\x01系统", "days": "30"})
+    assert "含有不可见的控制字符" in response.text
+    assert 'id="new-token"' not in response.text
+    accepted = client.post("/account/tokens", data={"label": "报送\t系统", "days": "30"})
+    assert 'id="new-token"' in accepted.text
