@@ -8,8 +8,10 @@ the signing department and the date. PDFs are converted once per decision and ke
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -18,15 +20,36 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
+from intake.parsers.normalize import without_control_characters
 from intake.render.pdf import docx_to_pdf
 from intake.review.letters import PROCEDURE, Letter
+
+T = TypeVar("T")
 
 FONT = "Noto Serif CJK SC"
 TITLE_FONT = "Noto Sans CJK SC"
 
 
+def printable(value: T) -> T:
+    """``value`` (a letter, its reasons, rows) with every text stripped of the control
+    characters Word cannot hold: notes written before input was checked may carry them."""
+    return cast(T, _printable(value))
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _printable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, list | tuple):
+        return type(value)(_printable(item) for item in value)
+    return value
+
+
 def notice_docx(letter: Letter, *, deadline_text: str = "") -> bytes:
     """The letter as a .docx file's bytes."""
+    letter = printable(letter)
     document = docx.Document()
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
