@@ -57,8 +57,23 @@ class Worker:
 
     def must_retire(self) -> bool:
         """True after OCR or LibreOffice, or when the process holds a lot of memory."""
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return self.heavy or peak_kb > RETIRE_RSS_MB * 1024
+        return self.heavy or peak_rss_kb() > RETIRE_RSS_MB * 1024
+
+
+def peak_rss_kb() -> int:
+    """This program's peak resident memory, in KiB.
+
+    Read from ``VmHWM``, which starts afresh at exec; ``ru_maxrss`` does not on Linux: a
+    process started by a large parent reports the parent's size until it outgrows it.
+    """
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def limit_resources(worker: Worker, max_files: int) -> None:

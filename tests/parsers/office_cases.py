@@ -207,3 +207,8 @@ def _plant(case: Case, plant: str) -> None:
         app.offset_ratio_pct = wrong
         app.declaration = dataclasses.replace(app.declaration, ratio_pct=wrong)
         case.codes.append("RATIO_MISMATCH")
+        if app.stamp_present is not None:
+            # Read from an image, figures that disagree may be misread: the three that the
+            # ratio ties together are also flagged for the reviewer to look at
+            # (``intake.parsers.plausible``), besides the error.
+            case.codes += ["LOW_CONFIDENCE"] * 3

@@ -45,6 +45,9 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 def log_in(browser: Any, base: str, username: str, viewport: dict[str, int] = LAPTOP) -> Any:
     """A page of a fresh browser context, logged in as the demo user."""
     page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
@@ -62,6 +65,25 @@ def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     page.screenshot(path=str(live.DOCS / name), full_page=full_page)
 
 
+def stamp_and_submit(page: Any) -> None:
+    """Download the saved form, upload it as the stamped copy, then submit from its report."""
+    expect = playwright.expect
+    result = page.locator("#result")
+    with page.expect_download() as download:
+        result.get_by_role("link", name="下载申请表（Word）").click()
+    form = Path(download.value.path()).read_bytes()
+    result.get_by_role("link", name="上传盖章件").click()
+    expect(page.locator("h1")).to_contain_text("上传盖章件")
+    page.locator("input[name=file]").set_input_files(
+        files=[{"name": "盖章件.docx", "mimeType": DOCX, "buffer": form}]
+    )
+    page.get_by_role("button", name="上传并检查").click()
+    submit = page.locator("#submit-form").get_by_role("button", name="提交审核")
+    expect(submit).to_be_visible(timeout=60_000)
+    expect(page.locator("#review")).to_contain_text("已上传盖章件")
+    submit.click()
+
+
 def fill_and_submit(page: Any) -> str:
     """Fill in the 2021 form with a bad e-mail, save, submit anyway; the application's id."""
     expect = playwright.expect
@@ -77,7 +99,9 @@ def fill_and_submit(page: Any) -> str:
     page.get_by_label("签署日期").fill("2023-10-31")
     page.get_by_role("button", name="检查并保存").click()
     expect(page.locator("#result")).to_contain_text("发现 1 个错误")
-    page.locator("#result").get_by_role("button", name="提交审核").click()
+    # Not without the stamped copy: the link to upload it stands where submit would.
+    expect(page.locator("#result").get_by_role("button", name="提交审核")).to_have_count(0)
+    stamp_and_submit(page)
     expect(page.locator(".flash")).to_contain_text("申请已提交")
     expect(page.locator("h1")).to_contain_text("待审核")
     submission_id = str(page.url).rstrip("/").rsplit("/", 1)[-1]  # …/applications/<id>
@@ -144,7 +168,7 @@ def read_reasons_and_resubmit(page: Any, base: str) -> None:
     page.get_by_label("联系邮箱").fill("wang.li@126.com")
     page.get_by_role("button", name="检查并保存").click()
     expect(page.locator("#result")).to_contain_text("第 2 版已保存，未发现错误")
-    page.locator("#result").get_by_role("button", name="提交审核").click()
+    stamp_and_submit(page)
     expect(page.locator("h1")).to_contain_text("待审核")
 
 
@@ -153,10 +177,16 @@ def approve(page: Any, base: str, submission_id: str) -> None:
     expect = playwright.expect
     page.goto(f"{base}/review/{submission_id}")
     expect(page.locator("h1")).to_contain_text("第 2 版")
-    expect(page.locator("#decide")).not_to_contain_text("仍然存在")
+    expect(page.locator("#copy")).to_contain_text("一致")
     expect(page.get_by_role("heading", name="审核记录")).to_be_visible()
+    # A Word copy shows no seal: the reviewer records that the sealed paper was seen.
+    expect(page.locator("#decide")).to_contain_text("仍然存在")
+    page.locator("#decide textarea[name$='-reason']").fill("已核对加盖公章的纸质申请表")
     page.get_by_label("审核说明").fill("同意")
-    page.get_by_role("button", name="审核通过并登记抵销").click()
+    page.get_by_role("button", name="审核通过…").click()
+    expect(page.locator("#planned")).to_contain_text("云南曲靖水电站项目")
+    shot(page, "screenshot-confirm.png")
+    page.get_by_role("button", name="确认审核通过并登记").click()
     expect(page.locator(".flash")).to_contain_text("已审核通过")
     expect(page.locator("h1")).to_contain_text("已通过")
 

@@ -53,6 +53,8 @@ def _owner_of(rule: Rule) -> set[str]:
         return {"province-x"}
     if rule.endpoint.startswith("ministry."):  # project numbers: the ministry's, nationwide
         return {"ministry"}
+    if rule.endpoint.startswith("dashboard."):  # the national read-only view of applications
+        return {"ministry", "admin"}
     return {"enterprise-a"}
 
 

@@ -32,12 +32,13 @@ TREE_LIMIT_MB = 1024
 MEASURED = """
 import json, resource, sys
 from intake.cli import main
+from intake.parseworker import peak_rss_kb
 try:
     main(sys.argv[1:])
 except SystemExit:
     pass
 finally:
-    usage = {"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    usage = {"self_kb": peak_rss_kb(),
              "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
     print(json.dumps(usage), file=sys.stderr)
 """
