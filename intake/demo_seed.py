@@ -13,13 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from intake.accounts.models import Role, User
 from intake.accounts.operations import create_user, find_user
 from intake.application import Application, CcerRow, Declaration
 from intake.checking import check_application
+from intake.clock import today
 from intake.config import Settings
 from intake.registry.lookup import SqlRegistry
 from intake.render import render_docx
@@ -97,7 +98,31 @@ def seed_applications(session: Session, settings: Settings, store: Storage) -> i
                 session, submission, reviewer, version=shown, notes=[REVIEW_NOTE],
                 comment=REVIEW_COMMENT,
             )  # fmt: skip
+    _date_in_the_window(session, today(settings))
     return made
+
+
+def _date_in_the_window(session: Session, day: dt.date) -> None:
+    """Date the demo applications on the days before the demo's today, a day apart.
+
+    They are made now, but the demo runs inside the 2023 window: the queue's ages and the
+    dashboard's longest-waiting list must read as they would have then. (Decisions and
+    the audit log keep the time they were really written: they cannot be changed.)
+    """
+    session.flush()
+    ids = list(session.scalars(select(Submission.id).order_by(Submission.id)))
+    for offset, submission_id in enumerate(ids):
+        moment = dt.datetime.combine(
+            day - dt.timedelta(days=len(ids) - offset), dt.time(9, 30), tzinfo=dt.UTC
+        )
+        session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id)
+            .values(created_at=moment, updated_at=moment)
+        )
+        session.execute(
+            update(Version).where(Version.submission_id == submission_id).values(created_at=moment)
+        )
 
 
 def _with_copy(
