@@ -93,7 +93,7 @@ def submit(session: Session, submission: Submission, user: User, address: str = 
         refuse_second_live(session, submission)
         submission.state = SubmissionState.SUBMITTED.value
         submission.submitted_version = version.number
-        _record(session, user, address, Action.SUBMIT, submission, version)
+        _record(session, user, address, Action.SUBMIT, submission, version.number)
 
 
 def withdraw(session: Session, submission: Submission, user: User, address: str = "") -> None:
@@ -109,14 +109,7 @@ def withdraw(session: Session, submission: Submission, user: User, address: str 
         number = submission.submitted_version
         submission.state = SubmissionState.WITHDRAWN.value
         submission.submitted_version = None
-        audit.record(
-            session,
-            Actor.of(user, address),
-            Action.WITHDRAW,
-            submission_id=submission.id,
-            target=f"第 {number} 版",
-            details={"version": number},
-        )
+        _record(session, user, address, Action.WITHDRAW, submission, number)
 
 
 def discard(session: Session, submission: Submission, user: User, address: str = "") -> None:
@@ -132,14 +125,7 @@ def discard(session: Session, submission: Submission, user: User, address: str =
         if ever_submitted(session, submission):
             raise ReviewError("该申请已提交过审核，不能删除；不再需要时可保持草稿状态")
         submission.state = SubmissionState.DISCARDED.value
-        audit.record(
-            session,
-            Actor.of(user, address),
-            Action.DISCARD,
-            submission_id=submission.id,
-            target=f"第 {submission.latest_version} 版",
-            details={"version": submission.latest_version},
-        )
+        _record(session, user, address, Action.DISCARD, submission, submission.latest_version)
 
 
 def _record(
@@ -148,16 +134,17 @@ def _record(
     address: str,
     action: str,
     submission: Submission,
-    version: Version,
+    number: int | None,
     **details: Any,
 ) -> None:
+    """Audit an action of the applicant on one version of its application."""
     audit.record(
         session,
         Actor.of(user, address),
         action,
         submission_id=submission.id,
-        target=f"第 {version.number} 版",
-        details={"version": version.number, **details},
+        target=f"第 {number} 版",
+        details={"version": number, **details},
     )
 
 

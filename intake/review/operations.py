@@ -122,10 +122,7 @@ def add_version(
     with transaction(session):
         # Two uploads of a new version at once must not take the same number: hold the
         # submission's row (the database write lock on SQLite) while numbering.
-        lock_for_write(session)
-        submission = _locked(session, submission.id)
-        require_owner(submission, user)
-        require_open(submission)
+        submission = _open_for(session, submission, user)
         if report is not None:
             year = _year_of(report)
             if submission.year is not None and year is not None and year != submission.year:
@@ -161,10 +158,7 @@ def attach_copy(
     """
     sha256 = storage.store(data)
     with transaction(session):
-        lock_for_write(session)
-        submission = _locked(session, submission.id)
-        require_owner(submission, user)
-        require_open(submission)
+        submission = _open_for(session, submission, user)
         version = submission.latest
         if version is None or not version.is_online_form:
             raise ReviewError("盖章件只用于在线填写的申请；上传的申请表本身就是盖章件")
@@ -322,6 +316,15 @@ def require_open(submission: Submission) -> None:
     if submission.state == SubmissionState.APPROVED.value:
         raise ReviewError("申请已审核通过并完成抵销登记，不能再修改")
     raise ReviewError("申请已删除，不能再修改")
+
+
+def _open_for(session: Session, submission: Submission, user: User) -> Submission:
+    """The submission locked for a change by its applicant, while it is open to one."""
+    lock_for_write(session)
+    submission = _locked(session, submission.id)
+    require_owner(submission, user)
+    require_open(submission)
+    return submission
 
 
 def _year_of(report: Report) -> int | None:
