@@ -217,7 +217,9 @@ class Lifecycle(RuleBasedStateMachine):
     def seen_by(self, entity: Entity, body: str) -> None:
         """Nothing the registry keeps of the other entity reaches this one."""
         other = next(e for e in ENTITIES if e is not entity)
-        for secret in (*other.accounts, *other.due.values()):
+        # Account ids are distinctive; an allocation is looked for as a JSON value, since
+        # its digits alone turn up in time stamps.
+        for secret in (*other.accounts, *(f'"{due}"' for due in other.due.values())):
             assert secret not in body, (entity.username, secret)
 
     # Enterprises: create, correct, hand in, take back.
@@ -472,7 +474,7 @@ def test_every_sequence_of_actions_keeps_the_registry_whole(template: Any) -> No
     run_state_machine_as_test(
         Lifecycle,
         settings=settings(
-            max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True,
+            max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True, database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )  # fmt: skip
