@@ -41,6 +41,7 @@ from intake.review.audit import Action, Actor
 from intake.review.decision_items import problem_key, standing_errors
 from intake.review.decisions import ReviewError
 from intake.review.diff import diff_applications, diff_problems
+from intake.review.guards import decided_version
 from intake.review.models import Submission, Version
 from intake.review.records import ProjectVerification, ReviewNote
 from intake.verify.catalogue import label as field_label
@@ -319,10 +320,8 @@ def _confirm(
     submission: Submission, form: ApproveForm, overrides: dict[str, str]
 ) -> str | Response:
     """The confirmation page: the rows, quantities and lots the approval would register."""
-    version = _version(submission, form.version_value)
     try:
-        if version is not submission.latest or submission.submitted_version != version.number:
-            raise ReviewError("提交审核的版本已发生变化，请刷新页面后重新审核")
+        version = decided_version(submission, form.version_value)
         decision_items.override_notes(submission, version, user(), overrides)
         application = Application.from_json(version.application_json or {})
         planned = registration.plan(db(), submission.uscc, application)

@@ -23,28 +23,12 @@ from intake.parsers import parse
 from intake.parsers.ocrengine import ENGINE_SETTING
 from intake.parsers.text import FileUnreadable, FormNotRecognized
 from intake.verify import LOW_CONFIDENCE, verify
+from intake.verify.catalogue import FIELD_LABELS
 from intake.verify.memory import Lot, MemoryRegistry
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
-SCALARS = [
-    "year",
-    "entity_name",
-    "uscc",
-    "ccer_account_id",
-    "ets_account_id",
-    "due_allowance_t",
-    "offset_requested_t",
-    "offset_ratio_pct",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "declaration.province",
-    "declaration.offset_t",
-    "declaration.ratio_pct",
-    "declaration.year",
-    "signed_date",
-    "stamp_present",
-]
+# Every field of the form but the CCER table, in the form's order.
+SCALARS = [name for name in FIELD_LABELS if name != "ccer_rows"]
 ROW_KEYS = ["cancel_quantity_t", "project_number"]
 ADVISORY = {"LOW_CONFIDENCE"}
 # The modules whose code decides what OCR returns: a change to any of them is a new cache.

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from intake.forms.review import ActionForm
 from intake.review import decisions
-from intake.review.guards import blocking_problems, ever_submitted
+from intake.review.guards import ever_submitted, require_submittable
 from intake.review.models import (
     OPEN_STATES,
     STATE_NAMES,
@@ -64,11 +64,7 @@ def review_status(submission: Submission, version: Version | None = None) -> Rev
     return ReviewStatus(
         state=submission.state,
         editable=submission.state in OPEN_STATES,
-        can_submit=checked
-        and draft
-        and latest is not None
-        and not blocking_problems(latest)
-        and not (latest.is_online_form and latest.copy_application_json is None),
+        can_submit=checked and draft and latest is not None and _submittable(latest),
         can_withdraw=submission.state == SubmissionState.SUBMITTED.value,
         can_discard=draft and not ever_submitted(db(), submission),
         needs_copy=latest is not None
@@ -79,6 +75,15 @@ def review_status(submission: Submission, version: Version | None = None) -> Rev
         rejected_number=numbers.get(rejection.version_id) if rejection is not None else None,
         form=ActionForm(),
     )
+
+
+def _submittable(version: Version) -> bool:
+    """Whether ``decisions.submit`` would take the version as it is (its own guard says)."""
+    try:
+        require_submittable(version)
+    except ReviewError:
+        return False
+    return True
 
 
 def _last_rejection(submission: Submission) -> Decision | None:
