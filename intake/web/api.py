@@ -1,7 +1,9 @@
 """The JSON API under /api/v1/: check a file, create and read applications, get reports.
 
 Every call but the OpenAPI document needs ``Authorization: Bearer <token>``; the API
-uses no cookies, so it is exempt from CSRF. Responses use the contract's JSON.
+uses no cookies, so it is exempt from CSRF. Responses use the contract's JSON. Each
+view names its input and answers as models (``api_models``): spectree checks them and
+publishes them in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from flask import Blueprint, abort, g, jsonify, make_response, request, url_for
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from spectree import Response as Answers
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -21,27 +24,63 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role, User
 from intake.application import Application
 from intake.checking import check_application, parse_report
-from intake.forms.dates import MAX_ID
 from intake.review import decisions, operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
 from intake.review.registration import ReviewError
 from intake.sandbox import Limits
-from intake.web.api_input import IGNORED, MAX_JSON_BYTES, application_problem
+from intake.web.api_input import NO_FILE_MESSAGE, NOT_AN_OBJECT, refuse_large_json, refused
+from intake.web.api_models import (
+    IGNORED,
+    ApplicationDetail,
+    ApplicationInput,
+    ApplicationPage,
+    ApplicationSummary,
+    Document,
+    Error,
+    PageQuery,
+    Pending,
+    Report,
+    ReportQuery,
+    Upload,
+)
+from intake.web.api_models import (
+    Version as VersionModel,
+)
 from intake.web.bearer import bearer_user
 from intake.web.database import db, settings, storage
 from intake.web.enterprise.access import registry
-from intake.web.errors import describe
 from intake.web.jobs import runner
-from intake.web.openapi import MAX_PAGE_SIZE, openapi_document
-from intake.web.paging import MAX_PAGE
+from intake.web.openapi import api_spec, openapi_document
 from intake.web.reporting import visible_report
 from intake.web.security import address, csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.before_request(refuse_large_json)
 
 F = TypeVar("F")
 T = TypeVar("T")
+
+# The error statuses, as each operation can answer them.
+UNAUTHORIZED = {
+    "HTTP_401": (Error, "missing, unknown, expired or revoked token"),
+    "HTTP_403": (Error, "the token's user is not an enterprise user"),
+}
+NOT_FOUND = {"HTTP_404": (Error, "no such application of the user's entity")}
+REFUSED = {"HTTP_409": (Error, "refused in the application's current state (reason in Chinese)")}
+TOO_LARGE = {"HTTP_413": (Error, "file over the upload limit, or application JSON over 1 MB")}
+NO_FILE = {"HTTP_400": (Error, "no file, or a body that is neither a file nor a JSON object")}
+BAD_QUERY = {"HTTP_400": (Error, "a query parameter unknown or out of range")}
+INVALID = {
+    "HTTP_422": (
+        Error,
+        "application JSON not matching ApplicationInput (field and reason in Chinese)",
+    )
+}
+CREATED = {
+    "HTTP_201": (VersionModel, "created and checked"),
+    "HTTP_202": (VersionModel, "created; the check runs"),
+}
 
 
 def token_required(view: F) -> F:
@@ -64,16 +103,35 @@ def api_user() -> User:
     return found
 
 
+def validated(name: str) -> Any:
+    """The model spectree validated from the request's ``query`` or ``json``."""
+    return getattr(getattr(request, "context", None), name, None)
+
+
+# An operation without input names, as spectree's validation status, one it answers
+# anyway: spectree then documents no status the operation never gives.
 @bp.get("/openapi.json")
+@api_spec.validate(
+    resp=Answers(HTTP_200=Document),
+    operation_id="openapi",
+    security={},
+    validation_error_status=200,
+)
 def openapi() -> Response:
-    """The OpenAPI 3 description of this API."""
+    """This document (OpenAPI 3.1)."""
     return jsonify(openapi_document(url_for("api.openapi")))  # relative: no Host header echoed
 
 
 @bp.post("/check")
 @token_required
+@api_spec.validate(
+    form=Upload,
+    resp=Answers(HTTP_200=Report, **NO_FILE, **UNAUTHORIZED, **TOO_LARGE),
+    operation_id="checkFile",
+    validation_error_status=400,
+)
 def check() -> Response:
-    """Check one uploaded file against the registry and return its report (nothing is kept)."""
+    """Check one file (nothing is kept)."""
     upload = _file()
     config = settings()
     with tempfile.TemporaryDirectory(prefix="intake-api-") as work:
@@ -94,12 +152,20 @@ def check() -> Response:
 
 @bp.get("/applications")
 @token_required
+@api_spec.validate(
+    query=PageQuery,
+    resp=Answers(HTTP_200=ApplicationPage, **BAD_QUERY, **UNAUTHORIZED),
+    operation_id="listApplications",
+    validation_error_status=400,
+)
 def list_applications() -> Response:
-    """The user's entity's applications (not those deleted), ``per_page`` (at most 100) a
-    page; ``next`` links the following page while there is one."""
-    _only_args("page", "per_page")
-    page = _bounded_arg("page", 1, MAX_PAGE)
-    per_page = _bounded_arg("per_page", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    """The entity's applications.
+
+    Those not deleted, oldest first, ``per_page`` (at most 100) a page; ``next`` links
+    the following page while there is one.
+    """
+    query: PageQuery = validated("query")
+    page, per_page = query.page, query.per_page
     submissions = (
         db()
         .scalars(
@@ -120,48 +186,62 @@ def list_applications() -> Response:
     return jsonify(body)
 
 
-def _only_args(*names: str) -> None:
-    """Refuse (400) a query parameter the route does not know, rather than ignore a typo."""
-    unknown = sorted(set(request.args) - set(names))
-    if unknown:
-        _refused(400, f"未知的参数：{'、'.join(unknown)}")
-
-
-def _bounded_arg(name: str, default: int, most: int) -> int:
-    """A whole-number query parameter between 1 and ``most``; anything else is 400."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if (
-        not (raw.isascii() and raw.isdigit())
-        or len(raw) > len(str(most))
-        or not (1 <= int(raw) <= most)
-    ):
-        _refused(400, f"参数 {name} 应为 1 至 {most} 之间的整数")
-    return int(raw)
-
-
 @bp.post("/applications")
 @token_required
+@api_spec.validate(
+    json=ApplicationInput,
+    form=Upload,
+    resp=Answers(**CREATED, **NO_FILE, **UNAUTHORIZED, **REFUSED, **TOO_LARGE, **INVALID),
+    operation_id="createApplication",
+    validation_error_status=422,
+)
 def create_application() -> tuple[Response, int]:
-    """A new application: a multipart ``file`` (checked in the background) or application JSON."""
+    """Create an application from a file or application JSON.
+
+    A multipart ``file`` is checked in the background (202); application JSON at once (201).
+    """
     return _new_version(None)
 
 
-@bp.post("/applications/<int:submission_id>/versions")
+@bp.post("/applications/<int:application_id>/versions")
 @token_required
-def add_version(submission_id: int) -> tuple[Response, int]:
-    """A new version of an application, as a file or as application JSON."""
-    return _new_version(_own(submission_id))
+@api_spec.validate(
+    json=ApplicationInput,
+    form=Upload,
+    resp=Answers(
+        **CREATED, **NO_FILE, **UNAUTHORIZED, **NOT_FOUND, **REFUSED, **TOO_LARGE, **INVALID
+    ),
+    operation_id="addVersion",
+    validation_error_status=422,
+)
+def add_version(application_id: int) -> tuple[Response, int]:
+    """Add a corrected version, as a file or as application JSON."""
+    return _new_version(_own(application_id))
 
 
-@bp.post("/applications/<int:submission_id>/copy")
+@bp.post("/applications/<int:application_id>/copy")
 @token_required
-def attach_copy(submission_id: int) -> tuple[Response, int]:
-    """The stamped copy of an application typed online (multipart ``file``), checked later."""
+@api_spec.validate(
+    form=Upload,
+    resp=Answers(
+        HTTP_202=(VersionModel, "attached; the check runs"),
+        **NO_FILE,
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        **REFUSED,
+        **TOO_LARGE,
+    ),
+    operation_id="attachCopy",
+    validation_error_status=400,
+)
+def attach_copy(application_id: int) -> tuple[Response, int]:
+    """Attach the stamped copy of an application typed online (multipart ``file``).
+
+    The copy is checked in the background.
+    """
     upload = _file()
     version = _refused_as_409(
-        operations.attach_copy, db(), storage(), _own(submission_id), user=api_user(),
+        operations.attach_copy, db(), storage(), _own(application_id), user=api_user(),
         data=upload.read(), filename=upload.filename or "copy", address=address(),
     )  # fmt: skip
     runner().submit(version.id)
@@ -169,43 +249,79 @@ def attach_copy(submission_id: int) -> tuple[Response, int]:
     return jsonify(_version_json(version)), 202
 
 
-@bp.post("/applications/<int:submission_id>/submit")
+@bp.post("/applications/<int:application_id>/submit")
 @token_required
-def submit(submission_id: int) -> Response:
-    """Hand the latest version in for review."""
-    _refused_as_409(decisions.submit, db(), _own(submission_id), api_user(), address())
-    return jsonify(_summary(_own(submission_id)))
+@api_spec.validate(
+    resp=Answers(
+        HTTP_200=(ApplicationSummary, "submitted"), **UNAUTHORIZED, **NOT_FOUND, **REFUSED
+    ),
+    operation_id="submit",
+    validation_error_status=404,
+)
+def submit(application_id: int) -> Response:
+    """Submit the latest version for review."""
+    _refused_as_409(decisions.submit, db(), _own(application_id), api_user(), address())
+    return jsonify(_summary(_own(application_id)))
 
 
-@bp.post("/applications/<int:submission_id>/withdraw")
+@bp.post("/applications/<int:application_id>/withdraw")
 @token_required
-def withdraw(submission_id: int) -> Response:
-    """Take a submitted application back before the decision."""
-    _refused_as_409(decisions.withdraw, db(), _own(submission_id), api_user(), address())
-    return jsonify(_summary(_own(submission_id)))
+@api_spec.validate(
+    resp=Answers(
+        HTTP_200=(ApplicationSummary, "withdrawn"), **UNAUTHORIZED, **NOT_FOUND, **REFUSED
+    ),
+    operation_id="withdraw",
+    validation_error_status=404,
+)
+def withdraw(application_id: int) -> Response:
+    """Withdraw a submitted application before the decision."""
+    _refused_as_409(decisions.withdraw, db(), _own(application_id), api_user(), address())
+    return jsonify(_summary(_own(application_id)))
 
 
-@bp.delete("/applications/<int:submission_id>")
+@bp.delete("/applications/<int:application_id>")
 @token_required
-def discard(submission_id: int) -> tuple[str, int]:
-    """Delete a draft that was never submitted."""
-    _refused_as_409(decisions.discard, db(), _own(submission_id), api_user(), address())
+@api_spec.validate(
+    resp=Answers("HTTP_204", **UNAUTHORIZED, **NOT_FOUND, **REFUSED),
+    operation_id="discard",
+    validation_error_status=404,
+)
+def discard(application_id: int) -> tuple[str, int]:
+    """Delete a draft never submitted (it stays in the log)."""
+    _refused_as_409(decisions.discard, db(), _own(application_id), api_user(), address())
     return "", 204
 
 
-@bp.get("/applications/<int:submission_id>")
+@bp.get("/applications/<int:application_id>")
 @token_required
-def read_application(submission_id: int) -> Response:
-    """One application: state, versions, and the latest version's application JSON."""
-    return jsonify(_summary(_own(submission_id), with_application=True))
+@api_spec.validate(
+    resp=Answers(HTTP_200=ApplicationDetail, **UNAUTHORIZED, **NOT_FOUND),
+    operation_id="readApplication",
+    validation_error_status=404,
+)
+def read_application(application_id: int) -> Response:
+    """Read an application: state, versions, and the latest version's application JSON."""
+    return jsonify(_summary(_own(application_id), with_application=True))
 
 
-@bp.get("/applications/<int:submission_id>/report")
+@bp.get("/applications/<int:application_id>/report")
 @token_required
-def report(submission_id: int) -> tuple[Response, int]:
-    """The report of the latest version (or ``?version=N``); 202 while the check runs."""
-    _only_args("version")
-    version = _version(_own(submission_id))
+@api_spec.validate(
+    query=ReportQuery,
+    resp=Answers(
+        HTTP_200=Report,
+        HTTP_202=(Pending, "the check still runs"),
+        HTTP_500=(Pending, "the check failed (state and error)"),
+        **BAD_QUERY,
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+    ),
+    operation_id="getReport",
+    validation_error_status=400,
+)
+def report(application_id: int) -> tuple[Response, int]:
+    """The report of the latest (or a given) version; 202 while the check runs."""
+    version = _version(_own(application_id), validated("query"))
     if version.check_state in (CheckState.PENDING.value, CheckState.RUNNING.value):
         return jsonify({"state": version.check_state}), 202
     if version.report_json is None:
@@ -251,29 +367,15 @@ def _refused_as_409(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T
         return operation(*args, **kwargs)
     except ReviewError as error:
         db().rollback()
-        _refused(409, str(error))
-
-
-def _refused(status: int, message: str) -> NoReturn:
-    """Answer ``status`` with the contract's error body and a Chinese ``message``."""
-    body = {"error": {"status": status, "title": describe(status)[0], "message": message}}
-    abort(make_response(jsonify(body), status))
+        refused(409, str(error))
 
 
 def _checked_json(submission: Submission | None) -> Any:
-    if (request.content_length or 0) > MAX_JSON_BYTES:
-        _refused(413, f"申请内容超过 {MAX_JSON_BYTES // 1024} KB，请检查后重新提交")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400)
-    problem = application_problem(data)
-    if problem is not None:
-        _refused(422, problem)
-    data = {key: value for key, value in data.items() if key not in IGNORED}
-    try:
-        application = Application.from_json(data)
-    except (TypeError, ValueError, AttributeError, KeyError):
-        abort(400)
+    """The report of the application JSON spectree validated (a JSON object, or 400)."""
+    if not isinstance(request.get_json(silent=True), dict):
+        refused(400, NOT_AN_OBJECT)
+    sent: ApplicationInput = validated("json")
+    application = Application.from_json(sent.model_dump(exclude=set(IGNORED), exclude_unset=True))
     application.source_kind = "web"
     application.sources = {}
     config = settings()
@@ -289,26 +391,25 @@ def _checked_json(submission: Submission | None) -> Any:
 def _file() -> FileStorage:
     upload = request.files.get("file")
     if upload is None:
-        abort(400)
+        refused(400, NO_FILE_MESSAGE)
     return upload
 
 
-def _own(submission_id: int) -> Submission:
-    submission = db().get(Submission, submission_id)
+def _own(application_id: int) -> Submission:
+    submission = db().get(Submission, application_id)
     if submission is None or submission.uscc != api_user().uscc:
         abort(404)
     return submission
 
 
-def _version(submission: Submission) -> Version:
+def _version(submission: Submission, query: ReportQuery) -> Version:
     """The version ``?version=N`` names, or the latest."""
-    if request.args.get("version") is None:
+    if query.version is None:
         if submission.latest is None:
             abort(404)
         return submission.latest
-    number = _bounded_arg("version", 1, MAX_ID)
     for version in submission.versions:
-        if version.number == number:
+        if version.number == query.version:
             return version
     abort(404)
 
@@ -320,7 +421,7 @@ def _version_json(version: Version) -> dict[str, Any]:
         "state": version.check_state,
         "file": version.original_filename,
         "created_at": _aware(version.created_at).isoformat(),
-        "report_url": url_for("api.report", submission_id=version.submission_id,
+        "report_url": url_for("api.report", application_id=version.submission_id,
                               version=version.number),
     }  # fmt: skip
     if version.report_json is not None:

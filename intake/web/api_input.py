@@ -1,81 +1,112 @@
-"""The API's input checked against the published OpenAPI schemas, answered in Chinese.
+"""The API's input refused in Chinese: a validation error of the models becomes the
+contract's error body (400 for a query string or a missing file, 422 for application JSON).
 
-The request bodies and query parameters are validated by the very schema dicts that
-``openapi.py`` publishes, so the document and the checks cannot drift apart.
+spectree validates each request against the models of ``api_models`` before the view
+runs and hands the error to :func:`refuse_invalid`, which answers with one Chinese
+sentence naming the field, in the shape of every other refusal of the API.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from flask import abort, jsonify, make_response, request
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from intake.parsers.normalize import has_control_characters
-from intake.web.openapi import MAX_ROWS, SCHEMAS
+from intake.web.api_models import CONTROL_ERROR, MOST, ApplicationInput, PageQuery, ReportQuery
+from intake.web.errors import describe
 
 # Far above 30 rows of 200-character fields: a body beyond it is refused unread (413).
 MAX_JSON_BYTES = 1024 * 1024
-APPLICATION = Draft202012Validator(SCHEMAS["ApplicationInput"])
-# Fields a client may send back as GET gave them, and the server ignores.
-IGNORED = ("sources", "source_kind")
+QUERIES = (PageQuery.__name__, ReportQuery.__name__)
 
-# Chinese explanation of each kind of schema violation; {field} names where it happened.
+# Chinese explanation of each kind of violation; {field} names where it happened.
 REASONS = {
-    "type": "{field} 的类型不正确",
-    "maxLength": "{field} 不能超过 {limit} 个字符",
-    "maxItems": "{field} 最多 {limit} 行",
+    "too_long": "{field} 最多 {max_length} 行",
+    "string_too_long": "{field} 不能超过 {max_length} 个字符",
+    "literal_error": "{field} 的值不在允许的范围内",
     "enum": "{field} 的值不在允许的范围内",
-    "pattern": "{field} 含有不可见的控制字符，请删除后重新提交",
-    "additionalProperties": "{field} 含有接口未定义的字段",
-    "minimum": "{field} 的值过小",
-    "maximum": "{field} 的值过大",
+    CONTROL_ERROR: "{field} 含有不可见的控制字符，请删除后重新提交",
+    "extra_forbidden": "{parent} 含有接口未定义的字段 {name}",
+    "greater_than_equal": "{field} 的值过小",
+    "less_than_equal": "{field} 的值过大",
 }
-CONTROL = "{field} 含有不可见的控制字符，请删除后重新提交"
+# Explained first: the row limit (before each row is read), then control characters.
+FIRST = ("too_long", CONTROL_ERROR)
+WHOLE = "申请内容"
+NOT_AN_OBJECT = "请求内容应为申请 JSON 对象，或以 multipart/form-data 上传的文件"
+NO_FILE_MESSAGE = "请以 multipart/form-data 上传文件，字段名为 file"
 
 
-def application_problem(data: dict[str, Any]) -> str | None:
-    """Why ``data`` is not an application JSON this API accepts (Chinese), or None."""
-    rows = data.get("ccer_rows")
-    if isinstance(rows, list) and len(rows) > MAX_ROWS:  # say so before checking each row
-        return REASONS["maxItems"].format(field="ccer_rows", limit=MAX_ROWS)
-    kept = {key: value for key, value in data.items() if key not in IGNORED}
-    for path, text in _strings(kept):
-        if has_control_characters(text):
-            return CONTROL.format(field=path or "申请内容")
-    error = next(iter(sorted(APPLICATION.iter_errors(data), key=_order)), None)
-    return None if error is None else _reason(error)
+def refuse_invalid(
+    _request: Any, _response: Any, error: Exception | None, _instance: Any, _adapter: Any
+) -> None:
+    """spectree's hook after request validation: a refused request gets its Chinese 400/422."""
+    if not isinstance(error, ValidationError):
+        return
+    if error.title in QUERIES:
+        refused(400, query_problem(error.errors()))
+    if error.title == ApplicationInput.__name__:
+        errors = error.errors()
+        if any(not e["loc"] for e in errors):
+            refused(400, NOT_AN_OBJECT)
+        refused(422, application_problem(errors))
+    refused(400, NO_FILE_MESSAGE)
 
 
-def _order(error: ValidationError) -> tuple[int, str]:
-    return (len(error.absolute_path), str(list(error.absolute_path)))
+def refuse_large_json() -> None:
+    """Refuse (413) application JSON over MAX_JSON_BYTES before it is parsed."""
+    if request.is_json and (request.content_length or 0) > MAX_JSON_BYTES:
+        refused(413, f"申请内容超过 {MAX_JSON_BYTES // 1024} KB，请检查后重新提交")
 
 
-def _reason(error: ValidationError) -> str:
-    # anyOf / oneOf: explain the branch that came closest.
-    if error.context:
-        error = max(error.context, key=lambda e: len(e.absolute_path))
-    field = _path(error.absolute_path) or "申请内容"
-    template = REASONS.get(str(error.validator), "{field} 的值无效")
-    limit = error.validator_value if isinstance(error.validator_value, int) else ""
-    return template.format(field=field, limit=limit)
+def refused(status: int, message: str) -> NoReturn:
+    """Answer ``status`` with the contract's error body and a Chinese ``message``."""
+    body = {"error": {"status": status, "title": describe(status)[0], "message": message}}
+    abort(make_response(jsonify(body), status))
 
 
-def _path(parts: Any) -> str:
+def query_problem(errors: Sequence[ErrorDetails]) -> str:
+    """Why a query string was refused: unknown parameters, else the first bad value."""
+    unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
+    if unknown:
+        return f"未知的参数：{'、'.join(unknown)}"
+    name = str(errors[0]["loc"][0])
+    return f"参数 {name} 应为 1 至 {MOST[name]} 之间的整数"
+
+
+def application_problem(errors: Sequence[ErrorDetails]) -> str:
+    """The first reason, in Chinese, why application JSON was refused."""
+    error = min(errors, key=_order)
+    parts = _fields(error["loc"])
+    context = error.get("ctx") or {}
+    template = REASONS.get(error["type"])
+    if template is None:
+        template = "{field} 的类型不正确" if error["type"].endswith("_type") else "{field} 的值无效"
+    return template.format(
+        field=_path(parts) or WHOLE,
+        parent=_path(parts[:-1]) or WHOLE,
+        name=parts[-1] if parts else "",
+        max_length=context.get("max_length", ""),
+    )
+
+
+def _order(error: ErrorDetails) -> tuple[int, int, str]:
+    kind = FIRST.index(error["type"]) if error["type"] in FIRST else len(FIRST)
+    parts = _fields(error["loc"])
+    return (kind, len(parts), _path(parts))
+
+
+def _fields(loc: tuple[int | str, ...]) -> list[int | str]:
+    """The location without the names pydantic gives the members of a union
+    (``declaration.year.constrained-int``)."""
+    return [p for p in loc if isinstance(p, int) or not (p in ("int", "str") or "-" in p)]
+
+
+def _path(parts: Sequence[int | str]) -> str:
     out = ""
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _strings(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every text value of a JSON document with its path (``ccer_rows[0].project_number``)."""
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, f"{path}[{index}]")

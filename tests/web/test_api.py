@@ -108,7 +108,7 @@ def test_openapi_lists_every_route(app: Flask, client: FlaskClient) -> None:
     assert document["openapi"].startswith("3.")
     documented = {"/api/v1" + path for path in document["paths"]}
     routes = {
-        str(rule).replace("<int:submission_id>", "{application_id}")
+        str(rule).replace("<int:application_id>", "{application_id}")
         for rule in app.url_map.iter_rules()
         if str(rule).startswith("/api/v1/")
     }

@@ -4,14 +4,20 @@ lengths, the online form's 30 rows, known years; lists are paged; times carry a 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pydantic import ValidationError
+from wtforms import StringField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import Length
 
-from intake.web.api_input import APPLICATION
-from intake.web.openapi import SCHEMAS
+from intake.forms.application import MAX_ROWS, ApplicationForm, CcerRowForm
+from intake.parsers.normalize import has_control_characters
+from intake.web.api_models import MAX_TEXT, NO_CONTROL, ApplicationInput
 from tests.review.review_factories import application
 from tests.web.test_api import token_for
 
@@ -101,6 +107,113 @@ def test_time_stamps_carry_their_zone(app: Flask, client: FlaskClient) -> None:
         assert dt.datetime.fromisoformat(stamp).utcoffset() == dt.timedelta(0)
 
 
-def test_the_published_schema_is_the_one_that_checks() -> None:
-    assert APPLICATION.schema is SCHEMAS["ApplicationInput"]
-    assert SCHEMAS["ApplicationInput"]["properties"]["ccer_rows"]["maxItems"] == 30
+def test_the_published_schema_is_the_one_that_checks(client: FlaskClient) -> None:
+    document = client.get("/api/v1/openapi.json").json
+    assert document is not None
+    schemas = document["components"]["schemas"]
+    model = ApplicationInput.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested = model.pop("$defs")
+    assert schemas["ApplicationInput"] == model
+    assert all(schemas[name] == schema for name, schema in nested.items())
+    assert schemas["ApplicationInput"]["properties"]["ccer_rows"]["maxItems"] == MAX_ROWS == 30
+
+
+def test_the_models_bound_input_as_the_online_form_does() -> None:
+    text_fields = [
+        getattr(ApplicationForm, name)
+        for name in ApplicationInput.model_fields
+        if isinstance(getattr(ApplicationForm, name, None), UnboundField)
+        and getattr(ApplicationForm, name).field_class is StringField
+    ] + [CcerRowForm.cancel_quantity_t]
+    assert len(text_fields) == 12
+    lengths = {
+        validator.max
+        for field in text_fields
+        for validator in field.kwargs["validators"]
+        if isinstance(validator, Length)
+    }
+    assert lengths == {MAX_TEXT}
+    entity_name = ApplicationInput.model_json_schema()["properties"]["entity_name"]["anyOf"][0]
+    assert entity_name["maxLength"] == MAX_TEXT
+    years = [int(choice.value) for choice in ApplicationForm.year.kwargs["choices"]]
+    assert ApplicationInput.model_json_schema()["properties"]["year"]["anyOf"][0]["enum"] == years
+
+
+@pytest.mark.parametrize("text", ["2639\x01", "\x7f", "a\x9fb", "\ufffe", "x\x0b"])
+def test_the_published_pattern_refuses_what_the_check_refuses(text: str) -> None:
+    assert has_control_characters(text)
+    assert re.fullmatch(NO_CONTROL, text) is None
+    with pytest.raises(ValidationError):
+        ApplicationInput.model_validate({"entity_name": text})
+    fine = text.translate({ord(c): None for c in text if has_control_characters(c)}) + "\t\n"
+    assert re.fullmatch(NO_CONTROL, fine) is not None
+    assert ApplicationInput.model_validate({"entity_name": fine}).entity_name == fine
+
+
+def test_the_document_says_what_each_operation_answers(client: FlaskClient) -> None:
+    document = client.get("/api/v1/openapi.json", headers={"Host": "evil.example"}).json
+    assert document is not None
+    assert document["servers"] == [{"url": "/api/v1"}]
+    statuses = {
+        f"{method.upper()} {path}": sorted(operation["responses"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    assert statuses == {
+        "GET /openapi.json": ["200"],
+        "POST /check": ["200", "400", "401", "403", "413"],
+        "GET /applications": ["200", "400", "401", "403"],
+        "POST /applications": ["201", "202", "400", "401", "403", "409", "413", "422"],
+        "GET /applications/{application_id}": ["200", "401", "403", "404"],
+        "DELETE /applications/{application_id}": ["204", "401", "403", "404", "409"],
+        "POST /applications/{application_id}/copy": ["202", "400", "401", "403", "404", "409", "413"],
+        "POST /applications/{application_id}/submit": ["200", "401", "403", "404", "409"],
+        "POST /applications/{application_id}/withdraw": ["200", "401", "403", "404", "409"],
+        "POST /applications/{application_id}/versions": [
+            "201", "202", "400", "401", "403", "404", "409", "413", "422",
+        ],
+        "GET /applications/{application_id}/report": ["200", "202", "400", "401", "403", "404", "500"],
+    }  # fmt: skip
+    schemas = document["components"]["schemas"]
+    assert schemas["Version"]["properties"]["created_at"]["format"] == "date-time"
+    page = schemas["ApplicationPage"]["properties"]
+    assert page["applications"]["maxItems"] == 100
+    assert "next" in page
+    listed = document["paths"]["/applications"]["get"]["parameters"]
+    assert {p["name"]: p["schema"]["maximum"] for p in listed} == {
+        "page": 1_000_000,
+        "per_page": 100,
+    }
+    item = document["paths"]["/applications/{application_id}"]["get"]["parameters"]
+    assert item[0]["schema"] == {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
+    assert document["paths"]["/openapi.json"]["get"]["security"] == []
+    assert document["security"] == [{"bearer": []}]
+
+
+def test_a_body_without_a_file_or_an_object_is_400_in_chinese(
+    app: Flask, client: FlaskClient
+) -> None:
+    headers = token_for(app, "demo-enterprise")
+    no_file = client.post("/api/v1/check", data={"note": "x"}, headers=headers)
+    assert no_file.status_code == 400
+    assert no_file.json["error"]["message"] == "请以 multipart/form-data 上传文件，字段名为 file"  # type: ignore[index]
+    for body in ([], None, "text"):
+        response = client.post("/api/v1/applications", json=body, headers=headers)
+        assert response.status_code == 400, body
+        assert "申请 JSON 对象" in response.json["error"]["message"]  # type: ignore[index]
+    listed = client.get("/api/v1/applications", headers=headers).json
+    assert listed == {"applications": []}
+
+
+def test_half_a_character_is_refused_though_no_pattern_can_say_so(
+    app: Flask, client: FlaskClient
+) -> None:
+    body = '{"year": 2021, "entity_name": "华能\\ud800"}'
+    response = client.post(
+        "/api/v1/applications",
+        data=body,
+        content_type="application/json",
+        headers=token_for(app, "demo-enterprise"),
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["message"].startswith("entity_name ")  # type: ignore[index]
