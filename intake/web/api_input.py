@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from flask import abort, jsonify, make_response, request
+from flask import abort, current_app, jsonify, make_response, request
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -54,6 +54,16 @@ def refuse_invalid(
             refused(400, NOT_AN_OBJECT)
         refused(422, application_problem(errors))
     refused(400, NO_FILE_MESSAGE)
+
+
+def answer_checked(
+    _request: Any, _response: Any, error: Exception | None, _instance: Any, _adapter: Any
+) -> None:
+    """spectree's hook after checking an answer against its model: one that does not match
+    is logged and becomes the API's own 500, never pydantic's list of errors."""
+    if isinstance(error, ValidationError):
+        current_app.logger.error("API answer not matching %s: %s", error.title, error)
+        refused(500, describe(500)[1])
 
 
 def refuse_large_json() -> None:

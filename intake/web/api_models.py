@@ -115,7 +115,7 @@ class ApplicationInput(_Input):
     source_kind: Annotated[str | None, Field(description="ignored")] = None
 
 
-# What reading an application, a version or a report given back may hold.
+# Fields of ApplicationInput the server ignores: GET gives them, a client may send them back.
 IGNORED = ("sources", "source_kind")
 
 

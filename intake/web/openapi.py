@@ -12,7 +12,7 @@ from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 
 from intake.forms.dates import MAX_ID
-from intake.web.api_input import refuse_invalid
+from intake.web.api_input import answer_checked, refuse_invalid
 from intake.web.api_models import Error
 
 API_PREFIX = "/api/v1"
@@ -32,6 +32,7 @@ api_spec = SpecTree(
     ],
     security={"bearer": []},
     before=refuse_invalid,
+    after=answer_checked,
     validation_error_model=Error,
     annotations=False,
     # Components named as the models are ("Report", "Error"), nested ones too.

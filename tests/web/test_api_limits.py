@@ -11,13 +11,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms import StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length
 
 from intake.forms.application import MAX_ROWS, ApplicationForm, CcerRowForm
 from intake.parsers.normalize import has_control_characters
+from intake.review.models import Version
 from intake.web.api_models import MAX_TEXT, NO_CONTROL, ApplicationInput
+from intake.web.database import sessions
 from tests.review.review_factories import application
 from tests.web.test_api import token_for
 
@@ -197,7 +201,8 @@ def test_a_body_without_a_file_or_an_object_is_400_in_chinese(
     no_file = client.post("/api/v1/check", data={"note": "x"}, headers=headers)
     assert no_file.status_code == 400
     assert no_file.json["error"]["message"] == "请以 multipart/form-data 上传文件，字段名为 file"  # type: ignore[index]
-    for body in ([], None, "text"):
+    bodies: list[object] = [[], None, "text"]
+    for body in bodies:
         response = client.post("/api/v1/applications", json=body, headers=headers)
         assert response.status_code == 400, body
         assert "申请 JSON 对象" in response.json["error"]["message"]  # type: ignore[index]
@@ -217,3 +222,34 @@ def test_half_a_character_is_refused_though_no_pattern_can_say_so(
     )
     assert response.status_code == 422
     assert response.json["error"]["message"].startswith("entity_name ")  # type: ignore[index]
+
+
+def test_an_answer_not_matching_its_model_is_a_500_in_the_api_shape(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = token_for(app, "demo-enterprise")
+    created = client.post("/api/v1/applications", json=valid(), headers=headers).json
+    assert created is not None
+    with sessions(app)() as session:
+        version = session.get(Version, _version_id(session, created))
+        assert version is not None
+        version.report_json = {**created["report"], "problems": [{"code": "X"}]}
+        session.commit()
+    response = client.get(
+        f"/api/v1/applications/{created['application_id']}/report", headers=headers
+    )
+    assert response.status_code == 500
+    assert response.json is not None
+    assert set(response.json) == {"error"}
+    assert response.json["error"]["status"] == 500
+    assert "API answer not matching Report" in caplog.text
+
+
+def _version_id(session: Session, created: dict[str, Any]) -> int:
+    found = session.scalars(
+        select(Version.id).where(
+            Version.submission_id == created["application_id"],
+            Version.number == created["version"],
+        )
+    ).one()
+    return found
