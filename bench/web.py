@@ -1,18 +1,20 @@
-"""The web application under load: gunicorn serving ``create_app()``, wrk as the clients.
+"""The web application under load: gunicorn serving ``intake.wsgi:app``, wrk as the clients.
 
     .venv/bin/python -m bench.web [--scale 1] [--duration 10] [--clients 20,100]
 
 The database (SQLite by default, or a PostgreSQL schema dropped afterwards) holds
 the national registry and every unit's applications for both years, submitted and
-checked. gunicorn serves the app on 127.0.0.1; wrk (a separate process) requests,
+checked. gunicorn serves the app on 127.0.0.1 as deployed (``--preload``, 2 gthread
+workers of 4 threads by default; ``--servers 2x4,4`` compares set-ups, the API check
+only for the others); wrk (a separate process) requests,
 for a fixed time at each number of concurrent clients: an enterprise's report
 page, the reviewer queue of the province with most units, and the API check of
 an uploaded .docx; then, as the reference for the last, the API check again with a
 new parser process per file (``INTAKE_PARSE_WORKER_FILES=1``, what every upload
 cost before the pool). Prints throughput, p50, p95 and errors (non-2xx/3xx
 answers, timeouts, socket errors), and the CPU time the server (gunicorn and its
-parser workers) spent per request, which depends little on other load; then the
-peak RSS of each gunicorn worker and of each parser worker it runs.
+parser workers) and wrk spent per request, which depends little on other load; then
+the peak RSS of the master, of each gunicorn worker and of each parser worker.
 """
 
 from __future__ import annotations
@@ -174,7 +176,9 @@ class Server:
 def gunicorn(
     url: str, instance: Path, server: Server, extra: dict[str, str] | None = None
 ) -> Iterator[tuple[str, int]]:
-    """gunicorn serving create_app() on 127.0.0.1, ``extra`` in its environment; (base URL,
+    """gunicorn serving intake.wsgi:app on 127.0.0.1 as deploy/intake-web.service does (built
+    in the master, which then closes its database connections, and forked), ``extra`` in its
+    environment; (base URL,
     master pid)."""
     port = free_port()
     env = {**os.environ, "INTAKE_DATABASE_URL": url, "INTAKE_INSTANCE_PATH": str(instance)}
@@ -195,7 +199,7 @@ def gunicorn(
         "5",
         "--log-level",
         "warning",
-        "intake:create_app()",
+        "intake.wsgi:app",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://{HOST}:{port}"
@@ -487,10 +491,10 @@ def main() -> None:
     parser.add_argument("--clients", default="20,100")
     parser.add_argument(
         "--servers",
-        default="4",
+        default="2x4",
         help="gunicorn set-ups to compare, comma-separated: workers, or workers x threads "
         "(gthread); the first also serves the other scenarios and the reference. "
-        "Default: 4 sync workers, as deploy/intake-web.service runs.",
+        "Default: 2 workers of 4 threads, as deploy/intake-web.service runs.",
     )
     parser.add_argument(
         "--scenarios", default="report,api,queue", help="Which of report, api, queue to load."
