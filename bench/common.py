@@ -44,12 +44,21 @@ def median(values: Sequence[float]) -> float:
 
 
 def machine() -> str:
-    """Date, CPUs, memory and Python version: the line above every table."""
+    """Date, CPUs, memory, Python version and the load average when the table is printed
+    (what other work shared the CPUs, the 1- and 15-minute figures): the line above every
+    table."""
     pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     return (
         f"# {dt.date.today().isoformat()} · {os.cpu_count()} CPUs · "
         f"{pages / 2**30:.0f} GiB · {platform.machine()} · Python {platform.python_version()}"
+        f" · {load_average()}"
     )
+
+
+def load_average() -> str:
+    """The machine's load average over 1 and 15 minutes (``load 1.9 / 1.2``)."""
+    one, _five, fifteen = os.getloadavg()
+    return f"load {one:.1f} / {fifteen:.1f}"
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -1,26 +1,30 @@
-"""The web application under load: gunicorn serving ``create_app()``, wrk as the clients.
+"""The web application under load: gunicorn serving ``intake.wsgi:app``, wrk as the clients.
 
     .venv/bin/python -m bench.web [--scale 1] [--duration 10] [--clients 20,100]
 
 The database (SQLite by default, or a PostgreSQL schema dropped afterwards) holds
 the national registry and every unit's applications for both years, submitted and
-checked. gunicorn serves the app on 127.0.0.1; wrk (a separate process) requests,
+checked. gunicorn serves the app on 127.0.0.1 as deployed (``--preload``, 2 gthread
+workers of 4 threads by default; ``--servers 2x4,4`` compares set-ups, the API check
+only for the others); wrk (a separate process) requests,
 for a fixed time at each number of concurrent clients: an enterprise's report
 page, the reviewer queue of the province with most units, and the API check of
 an uploaded .docx; then, as the reference for the last, the API check again with a
 new parser process per file (``INTAKE_PARSE_WORKER_FILES=1``, what every upload
 cost before the pool). Prints throughput, p50, p95 and errors (non-2xx/3xx
 answers, timeouts, socket errors), and the CPU time the server (gunicorn and its
-parser workers) spent per request, which depends little on other load; then the
-peak RSS of each gunicorn worker and of each parser worker it runs.
+parser workers) and wrk spent per request, which depends little on other load; then
+the peak RSS of the master, of each gunicorn worker and of each parser worker.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -41,7 +45,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bench.common import ROOT, machine, ms, table, verdict
+from bench.common import ROOT, load_average, machine, ms, table, verdict
 from bench.generate import ensure, read_applications
 from bench.submissions import store_submitted
 from intake.accounts.models import Role
@@ -149,11 +153,32 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Server:
+    """How gunicorn runs: workers × threads (sync workers at one thread), as deploy/ does:
+    the app built once in the master (``--preload``)."""
+
+    workers: int
+    threads: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Server:
+        """``4`` or ``2x4`` (workers × threads)."""
+        workers, _, threads = text.partition("x")
+        return cls(int(workers), int(threads or 1))
+
+    def __str__(self) -> str:
+        kind = "sync" if self.threads == 1 else f"gthread × {self.threads} threads"
+        return f"{self.workers} workers, {kind}"
+
+
 @contextmanager
 def gunicorn(
-    url: str, instance: Path, workers: int, threads: int, extra: dict[str, str] | None = None
+    url: str, instance: Path, server: Server, extra: dict[str, str] | None = None
 ) -> Iterator[tuple[str, int]]:
-    """gunicorn serving create_app() on 127.0.0.1, ``extra`` in its environment; (base URL,
+    """gunicorn serving intake.wsgi:app on 127.0.0.1 as deploy/intake-web.service does (built
+    in the master, which then closes its database connections, and forked), ``extra`` in its
+    environment; (base URL,
     master pid)."""
     port = free_port()
     env = {**os.environ, "INTAKE_DATABASE_URL": url, "INTAKE_INSTANCE_PATH": str(instance)}
@@ -161,19 +186,20 @@ def gunicorn(
     env["INTAKE_COOKIE_SECURE"] = "0"  # plain HTTP on 127.0.0.1: no TLS in front of gunicorn
     command = [
         gunicorn_command(),
+        "--preload",
         "--bind",
         f"{HOST}:{port}",
         "--workers",
-        str(workers),
+        str(server.workers),
         "--worker-class",
-        "gthread" if threads > 1 else "sync",
+        "gthread" if server.threads > 1 else "sync",
         "--threads",
-        str(threads),
+        str(server.threads),
         "--graceful-timeout",
         "5",
         "--log-level",
         "warning",
-        "intake:create_app()",
+        "intake.wsgi:app",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://{HOST}:{port}"
@@ -322,8 +348,13 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def children(pid: int) -> list[int]:
-    """The process ids of a process's children."""
-    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    """The process ids of a process's children, started by any of its threads (each
+    thread's list is its own: a gthread worker starts parser workers from request threads)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # the thread ended meanwhile
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def cpu_seconds(pid: int) -> float:
@@ -337,11 +368,33 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(kid) for kid in kids)
 
 
-def memory(master: int) -> tuple[list[float], list[float]]:
-    """Peak RSS in MiB of each gunicorn worker, and of each parser worker they run."""
+@dataclass(frozen=True)
+class Memory:
+    """Peak RSS (VmHWM) in MiB of gunicorn's master, its workers and their parser workers."""
+
+    master: float
+    workers: list[float]
+    parsers: list[float]
+
+    def __str__(self) -> str:
+        total = self.master + sum(self.workers) + sum(self.parsers)
+        return (
+            f"master {self.master:.0f} MiB; {len(self.workers)} workers "
+            f"{', '.join(f'{p:.0f}' for p in self.workers)} MiB; {len(self.parsers)} parser "
+            f"workers {', '.join(f'{p:.0f}' for p in self.parsers) or '–'} MiB; sum of the "
+            f"peaks {total:.0f} MiB (an upper bound: forked workers share the master's pages)"
+        )
+
+
+def memory(master: int) -> Memory:
+    """Peak RSS of the master, of each gunicorn worker and of each parser worker they run."""
     workers = children(master)
     parsers = [child for worker in workers for child in children(worker)]
-    return [peak_rss_mb(pid) for pid in workers], [peak_rss_mb(pid) for pid in parsers]
+    return Memory(
+        peak_rss_mb(master),
+        [peak_rss_mb(pid) for pid in workers],
+        [peak_rss_mb(pid) for pid in parsers],
+    )
 
 
 def scenarios(base: str, apps: list[Application], token: str, work: Path) -> list[Scenario]:
@@ -394,19 +447,35 @@ def row(scenario: Scenario, clients: int, size: int, s: dict[str, int]) -> list[
 
 
 def load(
-    base: str, master: int, plan: list[Scenario], clients: list[int], duration: int, work: Path
+    base: str,
+    master: int,
+    plan: list[Scenario],
+    clients: list[int],
+    duration: int,
+    work: Path,
+    server: Server,
 ) -> list[list[object]]:
     """One row per scenario and number of clients, the server idle again after each."""
     rows = []
     for scenario in plan:
         size = preflight(base, scenario)
         for count in clients:
-            before = cpu_seconds(master)
+            before, wrk_before = cpu_seconds(master), children_cpu()
             summary = run_wrk(base, scenario, count, duration, work)
+            wrk_cpu = children_cpu() - wrk_before  # wrk, the only child reaped meanwhile
             drain(base)
-            cpu = (cpu_seconds(master) - before) / max(1, summary["requests"])
-            rows.append([*row(scenario, count, size, summary), ms(cpu)])
+            requests = max(1, summary["requests"])
+            cpu = (cpu_seconds(master) - before) / requests
+            rows.append(
+                [*row(scenario, count, size, summary), str(server), ms(cpu), ms(wrk_cpu / requests)]
+            )
     return rows
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's reaped children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -420,8 +489,13 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--duration", type=int, default=10, help="Seconds per scenario.")
     parser.add_argument("--clients", default="20,100")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--threads", type=int, default=1, help="Above 1: gthread workers.")
+    parser.add_argument(
+        "--servers",
+        default="2x4",
+        help="gunicorn set-ups to compare, comma-separated: workers, or workers x threads "
+        "(gthread); the first also serves the other scenarios and the reference. "
+        "Default: 2 workers of 4 threads, as deploy/intake-web.service runs.",
+    )
     parser.add_argument(
         "--scenarios", default="report,api,queue", help="Which of report, api, queue to load."
     )
@@ -430,6 +504,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     wanted = {SCENARIO_KEYS[key] for key in args.scenarios.split(",")}
+    servers = [Server.parse(text) for text in args.servers.split(",")]
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     directory = ensure(args.scale, args.seed, forms=False, out=args.data)
@@ -439,32 +514,36 @@ def main() -> None:
     work.mkdir()
     province = busiest_province(apps, directory)
     rows: list[list[object]] = []
+    memories: list[tuple[Server, Memory]] = []
     clients = [int(c) for c in args.clients.split(",")]
+    started = load_average()
     with database(args.backend, work) as url:
         token = fill(url, directory, apps, province)
-        with gunicorn(url, work / "instance", args.workers, args.threads) as (base, master):
-            plan = [s for s in scenarios(base, apps, token, work) if s.name in wanted]
-            rows += load(base, master, plan, clients, args.duration, work)
-            peaks, parsers = memory(master)
+        for index, server in enumerate(servers):
+            with gunicorn(url, work / "instance", server) as (base, master):
+                plan = [s for s in scenarios(base, apps, token, work) if s.name in wanted]
+                if index > 0:  # the other set-ups: the API check only
+                    plan = [s for s in plan if s.name.startswith("API check")]
+                rows += load(base, master, plan, clients, args.duration, work, server)
+                memories.append((server, memory(master)))
         api = [replace(s, name=FRESH_NAME) for s in plan if s.name.startswith("API check")]
         if api and not args.no_reference:
-            server = gunicorn(url, work / "instance", args.workers, args.threads, FRESH_PARSER)
-            with server as (base, reference):
-                rows += load(base, reference, api, clients, args.duration, work)
-    print(machine())
+            with gunicorn(url, work / "instance", servers[0], FRESH_PARSER) as (base, master):
+                rows += load(base, master, api, clients, args.duration, work, servers[0])
+    print(machine() + f" (at the start: {started})")
     print(
-        f"## Web under load: gunicorn {args.workers} workers × {args.threads} threads, "
-        f"{args.backend}, {len(apps)} applications; queue of {province}; "
-        f"wrk {args.duration} s per line\n"
+        f"## Web under load: gunicorn --preload, {args.backend}, {len(apps)} applications; "
+        f"queue of {province}; wrk {args.duration} s per line\n"
     )
     header = ["page", "clients", "response", "requests", "req/s", "p50", "p95", "errors", "target"]
-    header.append("server CPU per request")
+    header += ["gunicorn", "server CPU per request", "wrk CPU per request"]
     print(table(header, rows))
-    print(f"\nPeak RSS per worker: {', '.join(f'{p:.0f} MiB' for p in peaks)}")
-    print(
-        f"Peak RSS per parser worker ({len(parsers)} running, INTAKE_PARSE_WORKERS per "
-        f"gunicorn worker): {', '.join(f'{p:.0f} MiB' for p in parsers) or 'none'}"
-    )
+    print()
+    for server, peaks in memories:
+        print(
+            f"Peak RSS, {server} (INTAKE_PARSE_WORKERS parser workers at most per gunicorn "
+            f"worker): {peaks}"
+        )
 
 
 if __name__ == "__main__":

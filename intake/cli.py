@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from intake.sandbox import Limits
+    from intake.verify.protocol import Registry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+NO_REGISTRY = "数据库中没有登记数据：请先运行 intake registry load DIR"
 
 
 def _settings(db: str | None) -> Settings:
@@ -145,7 +147,7 @@ in_process_option = click.option(
 def parse(files: tuple[Path, ...], as_json: bool, sources: bool, in_process: bool) -> None:
     """读取申请表文件（.docx、.doc、.pdf、.png、.jpg）中填写的内容。"""
     settings = load_settings()
-    limits = None if in_process else _parse_limits(settings)
+    limits = None if in_process else _parse_limits(settings, preload=len(files) > 1)
     from intake.checking import parse_report
 
     status = EXIT_OK
@@ -180,14 +182,11 @@ def parse(files: tuple[Path, ...], as_json: bool, sources: bool, in_process: boo
 def check(files: tuple[Path, ...], db: str | None, as_json: bool, in_process: bool) -> None:
     """读取申请表并与登记数据核对，一次列出全部问题。"""
     settings = _settings(db)
-    limits = None if in_process else _parse_limits(settings)
+    limits = None if in_process else _parse_limits(settings, preload=len(files) > 1)
     from intake.checking import check_file
-    from intake.registry.lookup import SqlRegistry
 
     status = EXIT_OK
-    with _session(settings, migrate=False) as session:
-        _require_registry(session)
-        lookup = SqlRegistry(session)
+    with _registry(settings) as lookup:
         for path in files:
             report = check_file(
                 path,
@@ -209,13 +208,44 @@ def check(files: tuple[Path, ...], db: str | None, as_json: bool, in_process: bo
     sys.exit(status)
 
 
-def _parse_limits(settings: Settings) -> Limits:
+@contextmanager
+def _registry(settings: Settings) -> Iterator[Registry]:
+    """The registry the check reads: an SQLite file through ``sqlite3`` (the default
+    database; no SQLAlchemy to import), any other database through the ORM."""
+    from intake.registry.sqlite_lookup import (
+        SqliteRegistry,
+        connect_read_only,
+        has_registry,
+        sqlite_path,
+    )
+
+    path = sqlite_path(settings.resolved_database_url)
+    if path is None:
+        from intake.registry.lookup import SqlRegistry
+
+        with _session(settings, migrate=False) as session:
+            _require_registry(session)
+            yield SqlRegistry(session)
+        return
+    connection = connect_read_only(path)
+    try:
+        if connection is None or not has_registry(connection):
+            _fail(NO_REGISTRY)
+        assert connection is not None
+        yield SqliteRegistry(connection)
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _parse_limits(settings: Settings, *, preload: bool = True) -> Limits:
     """The limits files are parsed under; one worker is started at once, so that it
-    imports the parsers while this process imports the database layer."""
+    starts while this process imports what it needs. ``preload=False`` (one file): the
+    worker imports only the reader the file needs, once it has lowered its limits."""
     from intake.sandbox import Limits, prestart
 
     limits = Limits(settings.parse_timeout_s, settings.parse_memory_mb)
-    prestart(limits)
+    prestart(limits, preload=preload)
     return limits
 
 
@@ -232,7 +262,7 @@ def _require_registry(session: Session) -> None:
     from sqlalchemy import inspect
 
     if not inspect(session.get_bind()).has_table("entities"):
-        _fail("数据库中没有登记数据：请先运行 intake registry load DIR")
+        _fail(NO_REGISTRY)
 
 
 @main.command()

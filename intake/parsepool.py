@@ -40,7 +40,7 @@ STDERR_TAIL = 4000
 class WorkerProcess:
     """One running worker: its process, its two pipes and its standard-error file."""
 
-    def __init__(self, limits: Limits, max_files: int) -> None:
+    def __init__(self, limits: Limits, max_files: int, *, preload: bool = True) -> None:
         self.limits = limits
         self.max_files = max_files
         self.files = 0
@@ -53,6 +53,8 @@ class WorkerProcess:
         command += ["--text-memory-mb", str(limits.text_memory_mb)]
         command += ["--cpu-s", str(max(1, int(limits.timeout_s) + 1))]
         command += ["--max-files", str(max_files)]
+        if not preload:
+            command.append("--lazy")
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -153,12 +155,20 @@ class WorkerProcess:
 
 
 class ParserPool:
-    """Up to ``workers`` parser processes with the same limits; safe to share between threads."""
+    """Up to ``workers`` parser processes with the same limits; safe to share between threads.
 
-    def __init__(self, limits: Limits, *, workers: int = 2, max_files: int = 100) -> None:
+    With ``preload`` (servers) each worker imports every reader before its first file, so
+    that no request waits for an import; without it (one command, one file) a worker
+    imports only the reader a file needs, after it has lowered its limits.
+    """
+
+    def __init__(
+        self, limits: Limits, *, workers: int = 2, max_files: int = 100, preload: bool = True
+    ) -> None:
         self.limits = limits
         self.size = max(1, workers)
         self.max_files = max(1, max_files)
+        self.preload = preload
         self._idle: queue.LifoQueue[WorkerProcess | None] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._started: set[WorkerProcess] = set()
@@ -213,7 +223,7 @@ class ParserPool:
         self.close()
 
     def _spawn(self) -> WorkerProcess:
-        worker = WorkerProcess(self.limits, self.max_files)
+        worker = WorkerProcess(self.limits, self.max_files, preload=self.preload)
         with self._lock:
             self._started.add(worker)
         return worker

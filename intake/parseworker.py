@@ -1,7 +1,9 @@
 """One process of the parse pool: ``python -m intake.parseworker``, run by ``intake.parsepool``.
 
-The worker imports the parsers first (so that no parse pays for them), then lowers
-its own resource limits before it reads any untrusted byte, then answers requests:
+The worker imports the parsers first (so that no parse pays for them; with ``--lazy``,
+for a command that reads one file, only what every file needs, and each reader when a
+file first needs it), then lowers its own resource limits before it reads any
+untrusted byte, then answers requests:
 one JSON line on standard input (``{"path": …, "ocr_cache": …}``), one JSON line on
 its original standard output (``{"report": …, "last": …}``). It serves at most
 ``--max-files`` files, and stops after a file that needed OCR or LibreOffice, or
@@ -23,6 +25,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
+
+from intake.application import Problem, Report
 
 EXIT_MEMORY = 3  # out of memory under the full limit (OCR, LibreOffice)
 EXIT_TEXT_MEMORY = 5  # out of memory under the text-parsing limit
@@ -95,22 +99,36 @@ def _lower(kind: int, soft: int, hard: int | None = None) -> None:
     resource.setrlimit(kind, (min(soft, hard), hard))
 
 
-def preload(worker: Worker) -> None:
-    """Import the text parsers now, and route OCR and .doc files to the higher memory limit."""
-    import intake.checking
+def preload(worker: Worker, *, readers: bool = True) -> None:
+    """Route OCR and .doc files to the higher memory limit; with ``readers``, import every
+    reader now (a server's worker), else each when a file first needs it (one file)."""
     import intake.parsers
-    import intake.parsers.doc
-    import intake.parsers.docx
-    import intake.parsers.pdf
 
-    del intake.checking  # imported for its side effect: every parser module is loaded
     read_text = intake.parsers.read_text
-    read_pages = intake.parsers.pdf.read_pdf_pages
 
     def read_text_limited(path: Path, *, ocr_cache: Path | None = None) -> Any:
-        if intake.parsers.sniff(path) in ("ole", "rtf", "image"):
+        kind = intake.parsers.sniff(path)
+        if kind in ("ole", "rtf", "image"):
             worker.allow_all_memory()
+        elif kind == "pdf":
+            limit_pdf_pages(worker)
         return read_text(path, ocr_cache=ocr_cache)
+
+    _replace(intake.parsers, "read_text", read_text_limited)
+    if readers:
+        import intake.parsers.doc
+        import intake.parsers.docx
+
+        limit_pdf_pages(worker)
+
+
+def limit_pdf_pages(worker: Worker) -> None:
+    """Wrap the PDF page reader (once): pages without text mean OCR, under the higher limit."""
+    import intake.parsers.pdf
+
+    read_pages = intake.parsers.pdf.read_pdf_pages
+    if getattr(read_pages, "limited", False):
+        return
 
     def read_pages_limited(path: Path) -> Any:
         pages = read_pages(path)
@@ -118,8 +136,21 @@ def preload(worker: Worker) -> None:
             worker.allow_all_memory()
         return pages
 
-    _replace(intake.parsers, "read_text", read_text_limited)
+    read_pages_limited.limited = True  # type: ignore[attr-defined]
     _replace(intake.parsers.pdf, "read_pdf_pages", read_pages_limited)
+
+
+def parse_file(path: Path, ocr_cache: Path | None) -> Report:
+    """The file's application, or a report of the reader's one problem (as
+    ``intake.checking.parse_report`` in-process, without importing the verifier)."""
+    from intake.parsers import ParseError, parse
+
+    try:
+        application = parse(path, ocr_cache=ocr_cache)
+    except ParseError as exc:
+        problem = Problem(code=exc.code, severity="error", field=None, message=exc.message)
+        return Report(file=str(path), application=None, problems=[problem])
+    return Report(file=str(path), application=application)
 
 
 def _replace(module: Any, name: str, function: Callable[..., Any]) -> None:
@@ -131,8 +162,6 @@ def _replace(module: Any, name: str, function: Callable[..., Any]) -> None:
 
 def serve(worker: Worker, max_files: int, requests: IO[bytes], replies: IO[str]) -> int:
     """Answer up to ``max_files`` requests; the exit status."""
-    from intake.checking import parse_report
-
     _send(replies, {"ready": os.getpid()})
     for _ in range(max_files):
         line = requests.readline()
@@ -142,7 +171,7 @@ def serve(worker: Worker, max_files: int, requests: IO[bytes], replies: IO[str])
         cache = request.get("ocr_cache")
         worker.start_file()
         try:
-            report = parse_report(Path(request["path"]), ocr_cache=Path(cache) if cache else None)
+            report = parse_file(Path(request["path"]), Path(cache) if cache else None)
         except MemoryError:
             return EXIT_MEMORY if worker.heavy else EXIT_TEXT_MEMORY
         last = worker.must_retire()
@@ -175,10 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-memory-mb", type=int, required=True)
     parser.add_argument("--cpu-s", type=int, required=True)
     parser.add_argument("--max-files", type=int, default=1)
+    parser.add_argument("--lazy", action="store_true", help="import each reader when needed")
     args = parser.parse_args(argv)
     replies = _private_stdout()
     worker = Worker(args.memory_mb, args.text_memory_mb, args.cpu_s)
-    preload(worker)
+    preload(worker, readers=not args.lazy)
     limit_resources(worker, args.max_files)
     return serve(worker, args.max_files, sys.stdin.buffer, replies)
 

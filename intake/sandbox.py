@@ -81,8 +81,9 @@ _pools: dict[tuple[int, Limits], ParserPool] = {}
 _pools_lock = threading.Lock()
 
 
-def parser_pool(limits: Limits) -> ParserPool:
-    """This process's pool for these limits, created on first use (also after a fork)."""
+def parser_pool(limits: Limits, *, preload: bool = True) -> ParserPool:
+    """This process's pool for these limits, created on first use (also after a fork);
+    ``preload`` is how its workers import the readers (see ``ParserPool``)."""
     from intake.config import load_settings
     from intake.parsepool import ParserPool
 
@@ -95,15 +96,20 @@ def parser_pool(limits: Limits) -> ParserPool:
             if not _pools:
                 atexit.register(close_pools)
             pool = ParserPool(
-                limits, workers=settings.parse_workers, max_files=settings.parse_worker_files
+                limits,
+                workers=settings.parse_workers,
+                max_files=settings.parse_worker_files,
+                preload=preload,
             )
             _pools[key] = pool
         return pool
 
 
-def prestart(limits: Limits) -> None:
-    """Start one worker now: it imports the parsers while the caller does its own imports."""
-    parser_pool(limits).start(1)
+def prestart(limits: Limits, *, preload: bool = True) -> None:
+    """Start one worker now: it starts while the caller does its own imports. A caller
+    with one file to read passes ``preload=False``: the worker then imports only the
+    reader that file needs (after lowering its limits), not every reader."""
+    parser_pool(limits, preload=preload).start(1)
 
 
 def close_pools() -> None:

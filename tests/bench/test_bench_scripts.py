@@ -110,21 +110,26 @@ def test_web_script_prints_its_table(tmp_path: Path) -> None:
         "1",
         "--clients",
         "2",
-        "--workers",
-        "1",
-        "--threads",
-        "2",
+        "--servers",
+        "1x2,1",
     )
     for page in ("report page", "reviewer queue", "API check (.docx)"):
         line = next(line for line in out.splitlines() if line.startswith(f"| {page}"))
         assert line.split("|")[8].strip() == "0"  # errors
-    assert "Peak RSS per worker" in out
-    assert "Peak RSS per parser worker" in out
+    api = [line for line in out.splitlines() if line.startswith("| API check (.docx) ")]
+    assert [line.split("|")[10].strip() for line in api] == [
+        "1 workers, gthread × 2 threads",
+        "1 workers, sync",
+    ]
+    # The parser workers a gthread worker starts from its request threads are found too.
+    memory = next(x for x in out.splitlines() if x.startswith("Peak RSS, 1 workers, gthread"))
+    assert "; 0 parser workers" not in memory
 
 
 @pytest.mark.slow
 def test_cli_script_prints_its_tables() -> None:
     out = run("bench.cli", "--repeat", "1")
     assert "| intake check FORM.docx (limited worker) " in out
+    assert "| reference: intake check FORM.docx, registry through the ORM " in out
     assert 'python -c "import docx"' in out
     assert "| FILE_UNREADABLE " in out

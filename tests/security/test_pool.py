@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -120,8 +121,10 @@ def test_worker_killed_by_a_signal_is_a_chinese_message_and_is_replaced(
         assert isinstance(pool.parse(hostile.SAMPLE_DOCX), dict)
 
 
-def test_worker_that_hit_the_memory_limit_is_replaced(deflate_bomb: Path) -> None:
-    with ParserPool(Limits(timeout_s=20, memory_mb=2048, text_memory_mb=512), workers=1) as pool:
+@pytest.mark.parametrize("preload", [True, False])
+def test_worker_that_hit_the_memory_limit_is_replaced(deflate_bomb: Path, preload: bool) -> None:
+    limits = Limits(timeout_s=20, memory_mb=2048, text_memory_mb=512)
+    with ParserPool(limits, workers=1, preload=preload) as pool:
         pool.start()
         [first] = pool.workers()
         report = report_of(pool.parse(deflate_bomb), "bomb.pdf")
@@ -129,6 +132,35 @@ def test_worker_that_hit_the_memory_limit_is_replaced(deflate_bomb: Path) -> Non
         assert "内存超出限制" in report.problems[0].message
         assert not alive(first)
         assert pool.workers() != [first]
+
+
+def test_a_lazy_worker_reads_each_kind_as_a_preloaded_one() -> None:
+    files = [hostile.SAMPLE_PDF, hostile.SAMPLE_DOCX, hostile.SAMPLE_PDF]
+    direct = [parse_report(path, name="x").to_json(with_sources=True) for path in files]
+    with ParserPool(LIMITS, workers=1, preload=False) as pool:
+        assert [parse(pool, path) for path in files] == direct
+
+
+def test_a_lazy_worker_imports_no_reader_before_its_first_file() -> None:
+    script = (
+        "import sys\n"
+        "from intake.parseworker import Worker, preload\n"
+        "preload(Worker(2048, 768, 30), readers=False)\n"
+        "print(sorted(m for m in ('intake.parsers.docx', 'intake.parsers.pdf', "
+        "'intake.parsers.doc', 'intake.verify', 'sqlalchemy') if m in sys.modules))\n"
+        "preload(Worker(2048, 768, 30))\n"
+        "print(sorted(m for m in ('intake.parsers.docx', 'intake.parsers.pdf') "
+        "if m in sys.modules))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert run.stdout.splitlines() == ["[]", "['intake.parsers.docx', 'intake.parsers.pdf']"]
 
 
 def test_concurrent_parses_from_threads_share_the_workers() -> None:
@@ -210,3 +242,46 @@ def test_bomb_through_intake_check_is_unreadable_with_the_tree_under_1_gb(
     assert CJK.search(problem["message"])
     usage = json.loads(run.stderr.strip().splitlines()[-1])
     assert (usage["self_kb"] + usage["children_kb"]) / 1024 < TREE_LIMIT_MB
+
+
+# Runs ``intake check`` in a fresh interpreter; prints whether it imported SQLAlchemy.
+IMPORTS = """
+import sys
+from intake.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+finally:
+    print("sqlalchemy" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_check_of_one_file_on_sqlite_reads_the_registry_without_the_orm(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    loaded = CliRunner().invoke(main, ["registry", "load", str(REGISTRY), "--db", url])
+    assert loaded.exit_code == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INTAKE_INSTANCE_PATH": str(tmp_path)}
+    form = ROOT / "tests" / "data" / "docx" / "v03.docx"
+
+    def check(db: str, *args: str) -> tuple[dict[str, Any], str]:
+        run = subprocess.run(
+            [sys.executable, "-c", IMPORTS, "check", *args, str(form), "--db", db, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        report: dict[str, Any] = json.loads(run.stdout)
+        return report, run.stderr.strip().splitlines()[-1]
+
+    report, orm_imported = check(url)
+    assert orm_imported == "False"
+    assert ("FIELD_MISSING", "contact_phone") in [
+        (p["code"], p["field"]) for p in report["problems"]
+    ]
+    assert check(url, "--in-process") == (report, "False")
+    # A URL with options goes through SQLAlchemy: the same report.
+    assert check(f"{url}?timeout=10") == (report, "True")
