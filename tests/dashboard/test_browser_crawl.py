@@ -125,7 +125,7 @@ def _kind(link: str) -> tuple[str, ...]:
 
 def _try_forms(page: Any, url: str) -> int:
     """Send each GET form of the page with garbage (both variants); how many forms."""
-    count = page.locator("form[method=get]").count()
+    count: int = page.locator("form[method=get]").count()
     for index in range(count):
         for variant in (0, 1):
             if variant or index:

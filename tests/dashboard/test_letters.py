@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from intake.review.records import Decision
 from intake.web.database import sessions
+from intake.web.letters import DOCX
 from tests.web.conftest import login
 
 
@@ -95,7 +96,7 @@ def test_the_ministry_reads_any_provinces_letter_from_the_application_page(
     assert f"下载{title}（Word）" in page
     response = client.get(f"/letters/{decision.id}.docx")
     assert response.status_code == 200
-    assert response.mimetype.endswith("wordprocessingml.document")
+    assert response.mimetype == DOCX
     text = _text(response.data)
     assert title in text
     assert uscc in text
