@@ -37,12 +37,13 @@ def _settings(db: str | None) -> Settings:
 @contextmanager
 def _session(settings: Settings, *, migrate: bool) -> Iterator[Session]:
     """A session on the configured database; ``migrate`` brings the schema up to date first."""
+    from intake.clock import engine_options
     from intake.db import make_engine, session_factory, upgrade
 
     url = settings.resolved_database_url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+    engine = make_engine(url, execution_options=engine_options(settings))
     try:
         if migrate:
             upgrade(engine)

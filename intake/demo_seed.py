@@ -105,9 +105,10 @@ def seed_applications(session: Session, settings: Settings, store: Storage) -> i
 def _date_in_the_window(session: Session, day: dt.date) -> None:
     """Date the demo applications on the days before the demo's today, a day apart.
 
-    They are made now, but the demo runs inside the 2023 window: the queue's ages and the
-    dashboard's longest-waiting list must read as they would have then. (Decisions and
-    the audit log keep the time they were really written: they cannot be changed.)
+    They are made on the demo's today (the service's clock), but the queue's ages and the
+    dashboard's longest-waiting list must show applications handed in over the days
+    before. (Decisions and the audit log keep the time they were written, on the demo's
+    today: they cannot be changed.)
     """
     session.flush()
     ids = list(session.scalars(select(Submission.id).order_by(Submission.id)))

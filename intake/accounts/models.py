@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intake.clock import stamp
 from intake.db import Base
 
 
@@ -45,7 +46,7 @@ class User(Base):
     # Before migration 0008 the user's single API token; moved to api_tokens and NULL since.
     # Not dropped: on SQLite that rebuilds the table, firing every ON DELETE that refers to it.
     api_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id"
     )

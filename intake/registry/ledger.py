@@ -36,8 +36,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from intake.clock import stamp
 from intake.db import Base
-from intake.registry.models import CcerLot, LotStatus, Quantity, utcnow
+from intake.registry.models import CcerLot, LotStatus, Quantity
 from intake.registry.values import plain
 
 MovedTotals = dict[tuple[str, str], Decimal]
@@ -81,7 +82,7 @@ class LedgerEntry(Base):
     registration_id: Mapped[int | None] = mapped_column(Integer, default=None)
     cancellation_id: Mapped[int | None] = mapped_column(Integer, default=None)
     recall_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
-    moved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    moved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
 
     __table_args__ = (
         CheckConstraint(

@@ -33,10 +33,11 @@ from typing import Any, Literal
 from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from intake import clock
 from intake.registry import reconcile
 from intake.registry.csvfiles import LoadProblem, RegistryLoadError
 from intake.registry.ledger import exact_sum, tonnes
-from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project, utcnow
+from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project
 from intake.registry.snapshot import Snapshot, read_snapshot
 from intake.registry.values import plain
 
@@ -101,7 +102,7 @@ def write_snapshot(session: Session, snapshot: Snapshot) -> LoadSummary:
 def _insert_lots(session: Session, lots: list[dict[str, Any]]) -> None:
     """Insert the lots with one bulk statement (COPY on PostgreSQL: several times faster)."""
     connection = session.connection()
-    now = utcnow()
+    now = clock.now_of(session)
     if connection.dialect.name != "postgresql":
         rows = [{**lot, "parent_id": None, "updated_at": now} for lot in lots]
         connection.execute(insert(CcerLot), rows)

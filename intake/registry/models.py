@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from intake.clock import stamp
 from intake.db import Base
 from intake.registry.values import plain
 
@@ -103,7 +104,7 @@ class CcerLot(Base):
     # would make that one DELETE check each row (seconds on 100,000 lots).
     parent_id: Mapped[int | None] = mapped_column(Integer, default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        DateTime(timezone=True), default=stamp, onupdate=stamp
     )
 
     __table_args__ = (

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from intake import clock
 from intake.accounts.models import User
-from intake.review.records import AuditEntry, utcnow
+from intake.review.records import AuditEntry
 
 
 class Action:
@@ -85,7 +86,7 @@ def record(
 ) -> AuditEntry:
     """Add an entry to the caller's transaction (it is committed with the change it describes)."""
     entry = AuditEntry(
-        at=at or utcnow(),
+        at=at or clock.now_of(session),
         user_id=actor.user_id,
         username=actor.username[:80],
         role=actor.role,

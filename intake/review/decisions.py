@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake import clock
 from intake.accounts.models import Role, User
 from intake.application import Application
 from intake.review import audit
@@ -50,7 +51,6 @@ from intake.review.records import (
     Notice,
     ProjectVerification,
     ReviewNote,
-    utcnow,
 )
 from intake.review.registration import RegistrationError, ReviewError, lock_for_write, register
 
@@ -349,7 +349,7 @@ def mark_project(
         found.note = note.strip()
         found.verified_by = user.id
         found.verified_by_name = user.display_name or user.username
-        found.verified_at = utcnow()
+        found.verified_at = clock.now_of(session)
         audit.record(
             session,
             Actor.of(user, address),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.accounts.models import Role, User
 from intake.application import Application
 from intake.review.guards import entity_province
 from intake.review.models import Submission, Version
@@ -78,6 +79,21 @@ def authority(province: str | None) -> str:
     if not province:
         return "省级生态环境主管部门"
     return province + ("生态环境局" if province in BUREAU_UNITS else "生态环境厅")
+
+
+def may_read(session: Session, viewer: User, submission: Submission) -> bool:
+    """True when the viewer may read the letters sent on the submission.
+
+    The enterprise they were sent to, the province that decided, and, read only, the
+    ministry and the administrators, who oversee every province.
+    """
+    if viewer.role == Role.ENTERPRISE:
+        return viewer.uscc == submission.uscc
+    if viewer.role == Role.PROVINCE:
+        return viewer.province is not None and viewer.province == entity_province(
+            session, submission
+        )
+    return viewer.role in (Role.MINISTRY, Role.ADMIN)
 
 
 def letter_of(session: Session, decision: Decision) -> Letter:

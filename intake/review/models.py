@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intake.clock import stamp
 from intake.db import Base
 from intake.registry.models import Quantity
 
@@ -80,9 +81,9 @@ class Submission(Base):
     # The number of the version handed in for review; set by ``submit``, kept through the
     # decision, cleared by ``withdraw``. A decision is taken on this version only.
     submitted_version: Mapped[int | None] = mapped_column(Integer, default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        DateTime(timezone=True), default=stamp, onupdate=stamp
     )
     # What the queue shows of the newest version, kept in step by ``operations`` so that
     # a queue is read from this table alone, without decoding any JSON: its number (0
@@ -142,7 +143,7 @@ class Version(Base):
         DateTime(timezone=True), default=None
     )
     check_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )

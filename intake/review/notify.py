@@ -13,8 +13,9 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake import clock
 from intake.config import Settings
-from intake.review.records import Notice, utcnow
+from intake.review.records import Notice
 
 SMTP_TIMEOUT_S = 10
 
@@ -54,7 +55,7 @@ def mark_read(session: Session, uscc: str, notice_id: int) -> bool:
     if notice is None:
         return False
     if notice.read_at is None:
-        notice.read_at = utcnow()
+        notice.read_at = clock.now_of(session)
         session.commit()
     return True
 
@@ -80,7 +81,7 @@ def deliver(session: Session, settings: Settings, notice: Notice) -> bool:
         notice.mail_error = f"{type(error).__name__}: {error}"[:2000]
         session.commit()
         return False
-    notice.mailed_at = utcnow()
+    notice.mailed_at = clock.now_of(session)
     notice.mail_error = ""
     session.commit()
     return True

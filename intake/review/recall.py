@@ -18,8 +18,9 @@ import chinese_calendar
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from intake import clock
 from intake.registry.ledger import moved_totals, recall_entries
-from intake.registry.models import CcerLot, LotStatus, utcnow
+from intake.registry.models import CcerLot, LotStatus
 from intake.registry.values import plain
 from intake.review import audit
 from intake.review.audit import Action, Actor
@@ -98,7 +99,7 @@ def run_recall(
     statement = (
         update(CcerLot)
         .where(CcerLot.status == LotStatus.PENDING.value)
-        .values(status=LotStatus.RECALLED.value, updated_at=utcnow())
+        .values(status=LotStatus.RECALLED.value, updated_at=clock.now_of(session))
         .returning(CcerLot.uscc, CcerLot.project_number, CcerLot.quantity_t)
         .execution_options(synchronize_session="fetch")
     )

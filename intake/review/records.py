@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
+from intake.clock import stamp
 from intake.db import Base
 from intake.registry.models import Quantity
 
@@ -68,7 +69,7 @@ class Decision(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
     kind: Mapped[str] = mapped_column(String(16))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     comment: Mapped[str] = mapped_column(Text, default="")
     # The itemised list sent back in one go: automatic problems, then the reviewer's notes.
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -93,7 +94,7 @@ class ReviewNote(Base):
     field: Mapped[str | None] = mapped_column(String(NOTE_FIELD_MAX), default=None)
     code: Mapped[str | None] = mapped_column(String(40), default=None)
     text: Mapped[str] = mapped_column(Text)  # at most NOTE_TEXT_MAX, checked by add_note
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     decision: Mapped[Decision | None] = relationship(back_populates="notes")
 
     __table_args__ = (CheckConstraint("kind IN ('note', 'override')", name="kind_known"),)
@@ -115,7 +116,7 @@ class Registration(Base):
     province: Mapped[str] = mapped_column(String(50), index=True)
     year: Mapped[int] = mapped_column(SmallInteger)
     total_t: Mapped[Decimal] = mapped_column(Quantity)
-    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     cancellations: Mapped[list[Cancellation]] = relationship(
         back_populates="registration", order_by="Cancellation.id"
     )
@@ -158,7 +159,7 @@ class ProjectVerification(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_by_name: Mapped[str] = mapped_column(String(200), default="")
-    verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
 
 
 class AuditEntry(Base):
@@ -167,7 +168,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp, index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, default=None)
     username: Mapped[str] = mapped_column(String(80), default="")
     role: Mapped[str] = mapped_column(String(16), default="")
@@ -189,7 +190,7 @@ class Notice(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     email_to: Mapped[str] = mapped_column(String(254), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     mailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     mail_error: Mapped[str] = mapped_column(Text, default="")

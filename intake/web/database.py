@@ -8,6 +8,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from intake import clock
 from intake.config import Settings
 from intake.db import make_engine, session_factory, upgrade
 from intake.storage import Storage
@@ -18,7 +19,9 @@ UPLOADS_FOLDER = "uploads"
 def init_app(app: Flask) -> None:
     """Open the engine (migrating the schema when configured) and close sessions after requests."""
     settings = app.config["INTAKE_SETTINGS"]
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url, execution_options=clock.engine_options(settings)
+    )
     if app.config.get("MIGRATE_ON_START", True):
         upgrade(engine)
     app.extensions["intake.engine"] = engine

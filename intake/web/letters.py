@@ -1,7 +1,8 @@
 """Downloads of a decision's letter (审核意见告知书 / 审核确认书) as Word and PDF.
 
-The province that decided and the enterprise it was sent to may download it; for
-anyone else the decision does not exist (404).
+The province that decided, the enterprise it was sent to, the ministry and the
+administrators may download it (``letters.may_read``); for anyone else the decision does
+not exist (404).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role
 from intake.render import RenderError
 from intake.render.notice import cached_pdf, notice_docx
-from intake.review.guards import entity_province
-from intake.review.letters import Letter, letter_of
+from intake.review.letters import Letter, letter_of, may_read
 from intake.review.models import Submission
 from intake.review.records import Decision
 from intake.web.database import db, settings
@@ -24,6 +24,7 @@ from intake.web.security import roles_required, user
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+READERS = (Role.ENTERPRISE, Role.PROVINCE, Role.MINISTRY, Role.ADMIN)
 LAYOUT = "v2"  # part of a cached PDF's name: a new layout converts again
 
 
@@ -33,14 +34,7 @@ def _letter(decision_id: int) -> Letter:
     submission = db().get(Submission, decision.submission_id) if decision else None
     if decision is None or submission is None:
         abort(404)
-    viewer = user()
-    if viewer.role == Role.ENTERPRISE:
-        allowed = viewer.uscc == submission.uscc
-    else:
-        allowed = viewer.province is not None and viewer.province == entity_province(
-            db(), submission
-        )
-    if not allowed:
+    if not may_read(db(), user(), submission):
         abort(404)
     return letter_of(db(), decision)
 
@@ -51,7 +45,7 @@ def _docx(letter: Letter) -> bytes:
 
 
 @bp.route("/<int:decision_id>.docx")
-@roles_required(Role.PROVINCE, Role.ENTERPRISE)
+@roles_required(*READERS)
 def letter_docx(decision_id: int) -> Response:
     """The letter as Word, to print, stamp and file."""
     letter = _letter(decision_id)
@@ -59,7 +53,7 @@ def letter_docx(decision_id: int) -> Response:
 
 
 @bp.route("/<int:decision_id>.pdf")
-@roles_required(Role.PROVINCE, Role.ENTERPRISE)
+@roles_required(*READERS)
 def letter_pdf(decision_id: int) -> Response:
     """The letter as PDF (converted once per decision, then served from the cache)."""
     letter = _letter(decision_id)

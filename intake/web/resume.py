@@ -14,6 +14,7 @@ import threading
 
 from flask import Flask
 
+from intake import clock
 from intake.review import check_claims
 from intake.review.models import utcnow
 from intake.web.database import sessions, settings
@@ -24,10 +25,13 @@ MIN_SWEEP_S = 1.0
 
 def resume(app: Flask) -> int:
     """Queue again the checks nobody is doing; how many were queued."""
-    stale_before = utcnow() - dt.timedelta(seconds=settings(app).check_stale_s)
+    config = settings(app)
+    period = dt.timedelta(seconds=config.check_stale_s)
+    # A sign of life is real time; an upload is dated by the service's clock.
+    stale_before, pending_before = utcnow() - period, clock.now(config) - period
     with sessions(app)() as session:
         ids = check_claims.unfinished(
-            session, stale_before=stale_before, pending_before=stale_before
+            session, stale_before=stale_before, pending_before=pending_before
         )
     return runner(app).resume(ids) if ids else 0
 

@@ -50,12 +50,13 @@ def _login(browser: Any, url: str, username: str, viewport: dict[str, int]) -> A
 def _fits(page: Any) -> bool:
     """Nothing but the scrolling tables is wider than the screen."""
     width: int = page.evaluate("document.documentElement.scrollWidth")
-    return width <= page.viewport_size["width"]
+    screen: int = page.viewport_size["width"]
+    return width <= screen
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Any, name: str, *, full_page: bool = True) -> None:
     live.DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(live.DOCS / name), full_page=True)
+    page.screenshot(path=str(live.DOCS / name), full_page=full_page)
 
 
 def test_dashboards_at_desktop_and_phone_widths(demo_server: str) -> None:
@@ -113,6 +114,39 @@ def test_the_province_downloads_the_rejection_letter(demo_server: str, tmp_path:
         assert "超过应清缴配额量的 5%" in text
         link.scroll_into_view_if_needed()
         _shot(page, "screenshot-letter-link.png")
+        browser.close()
+
+
+def test_the_ministry_downloads_a_provinces_letter(demo_server: str, tmp_path: Path) -> None:
+    """Read only, from the national application page, at desktop and phone widths."""
+    expect = playwright.expect
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(live.CHROMIUM), headless=True,
+                                    args=live.ARGS)  # fmt: skip
+        for viewport, suffix in ((DESKTOP, ""), (PHONE, "-phone")):
+            page = _login(browser, demo_server, "demo-ministry", viewport)
+            page.goto(demo_server + "/dashboard/queue?state=rejected&province=山西省")
+            page.locator("#national-queue a").first.click()
+            expect(page.locator("h1")).to_contain_text("已驳回")
+            link = page.get_by_role("link", name="下载审核意见告知书（Word）")
+            expect(link).to_be_visible()
+            expect(page.get_by_role("link", name="下载审核意见告知书（PDF）")).to_be_visible()
+            assert _fits(page)
+            box = link.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= viewport["width"]
+            with page.expect_download() as info:
+                link.click()
+            saved = tmp_path / f"letter{suffix}.docx"
+            info.value.save_as(saved)
+            assert info.value.suggested_filename.startswith("审核意见告知书")
+            document = docx.Document(io.BytesIO(saved.read_bytes()))
+            text = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+            assert "超过应清缴配额量的 5%" in text
+            page.locator("#decisions").scroll_into_view_if_needed()
+            _shot(page, f"screenshot-ministry-letter{suffix}.png", full_page=False)
+            page.close()
         browser.close()
 
 

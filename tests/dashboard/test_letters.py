@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from intake.review.records import Decision
 from intake.web.database import sessions
+from intake.web.letters import DOCX
 from tests.web.conftest import login
 
 
@@ -73,9 +74,33 @@ def test_no_one_else_reads_a_letter(demo_app: Flask) -> None:
         client = demo_app.test_client()
         login(client, username)
         assert client.get(f"/letters/{decision.id}.docx").status_code == 404
+        assert client.get(f"/letters/{decision.id}.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("username", ["demo-ministry", "admin"])
+@pytest.mark.parametrize(
+    ("kind", "uscc", "title"),
+    [("rejected", "91140702MAPPAJ2E9X", "审核意见告知书"),
+     ("approved", "91140105MAN619RM62", "审核确认书")],
+)  # fmt: skip
+def test_the_ministry_reads_any_provinces_letter_from_the_application_page(
+    demo_app: Flask, username: str, kind: str, uscc: str, title: str
+) -> None:
+    decision = _decision(demo_app, kind, uscc)
     client = demo_app.test_client()
-    login(client, "demo-ministry")
-    assert client.get(f"/letters/{decision.id}.docx").status_code == 403
+    login(client, username)
+    page = client.get(f"/dashboard/applications/{decision.submission_id}").text
+    link = f'href="/letters/{decision.id}.docx"'
+    assert link in page
+    assert f"下载{title}（Word）" in page
+    response = client.get(f"/letters/{decision.id}.docx")
+    assert response.status_code == 200
+    assert response.mimetype == DOCX
+    text = _text(response.data)
+    assert title in text
+    assert uscc in text
+    assert "山西省生态环境厅" in text  # the province's letter, as it sent it
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
