@@ -181,20 +181,16 @@ def check(files: tuple[Path, ...], db: str | None, as_json: bool, in_process: bo
     """读取申请表并与登记数据核对，一次列出全部问题。"""
     settings = _settings(db)
     limits = None if in_process else _parse_limits(settings)
-    from intake.checking import check_file
-    from intake.registry.lookup import SqlRegistry
+    from intake.checking import Checker, Claims
 
     status = EXIT_OK
     with _session(settings, migrate=False) as session:
         _require_registry(session)
-        lookup = SqlRegistry(session)
+        checker = Checker.for_session(session, settings, claims=Claims.IGNORED)
         for path in files:
-            report = check_file(
+            report = checker.check_file(
                 path,
-                lookup,
                 name=str(path),
-                deadline=settings.deadline,
-                low_confidence=settings.ocr_low_confidence,
                 ocr_cache=_ocr_cache(settings),
                 limits=limits,
             )

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role, User
 from intake.application import Application
-from intake.checking import check_application, parse_report
+from intake.checking import parse_report
 from intake.forms.dates import MAX_ID
 from intake.review import decisions, operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
@@ -29,7 +29,7 @@ from intake.sandbox import Limits
 from intake.web.api_input import IGNORED, MAX_JSON_BYTES, application_problem
 from intake.web.bearer import bearer_user
 from intake.web.database import db, settings, storage
-from intake.web.enterprise.access import registry
+from intake.web.enterprise.access import checker
 from intake.web.errors import describe
 from intake.web.jobs import runner
 from intake.web.openapi import MAX_PAGE_SIZE, openapi_document
@@ -85,10 +85,9 @@ def check() -> Response:
             limits=Limits(config.parse_timeout_s, config.parse_memory_mb),
         )
     if report.application is not None:
-        report = check_application(
-            report.application, registry(), file=report.file, deadline=config.deadline,
-            low_confidence=config.ocr_low_confidence, applicant_uscc=api_user().uscc,
-        )  # fmt: skip
+        report = checker().check(
+            report.application, file=report.file, applicant_uscc=api_user().uscc
+        )
     return jsonify(visible_report(report.to_json(), api_user()))
 
 
@@ -276,10 +275,8 @@ def _checked_json(submission: Submission | None) -> Any:
         abort(400)
     application.source_kind = "web"
     application.sources = {}
-    config = settings()
-    return check_application(
-        application, registry(), file=None, deadline=config.deadline,
-        low_confidence=config.ocr_low_confidence,
+    return checker().check(
+        application, file=None,
         exclude_submission=submission.id if submission is not None else None,
         applicant_uscc=api_user().uscc,
         application_year=submission.year if submission is not None else None,
