@@ -55,7 +55,7 @@ CASES = (
     DemoCase("91659001MAL8YR44XK", 2022, "draft"),
     DemoCase("91110112468674385N", 2021, "draft"),
 )
-REVIEW_NOTE = ("offset_requested_t", "申请抵销量须不超过应清缴配额量的 5%，请核减后重新提交。")
+REVIEW_NOTE = ("offset_requested_t", "申请抵销量超过上限，请核减后重新提交。")
 REVIEW_COMMENT = "请按审核意见逐项修改后，在截止日前重新提交。"
 # The copies are Word files, which show no seal: the reviewer saw the sealed paper.
 PAPER_SEEN = {"STAMP_MISSING@stamp_present": "已核对加盖公章的纸质申请表。"}

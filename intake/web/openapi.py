@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from intake.config import load_settings
+
 MAX_TEXT = 200  # the online form's limit on every text field
 MAX_ROWS = 30  # the online form's limit on CCER rows
 MAX_PAGE_SIZE = 100
@@ -34,7 +36,8 @@ def _application(*, strict: bool) -> dict[str, Any]:
     rows: dict[str, Any] = {}
     ignored: dict[str, Any] = {}
     if strict:
-        year["enum"] = [2021, 2022, None]
+        # The years of the cycles configured for the process (INTAKE_CYCLES).
+        year["enum"] = [*load_settings().cycles.years, None]
         declared_year = {
             "anyOf": [
                 {"type": "integer", "minimum": 2000, "maximum": 2100},
