@@ -63,7 +63,11 @@ def test_a_file_adds_a_cycle_taking_left_out_fields_from_the_one_before(later_fi
     cycles = load_cycles(later_file)
     assert cycles.years == (2021, 2022, 2023)
     later = cycles.last
-    assert (later.annex, later.deadline, later.ceiling_pct) == ("附表3", dt.date(2024, 11, 30), D(4))
+    assert (later.annex, later.deadline, later.ceiling_pct) == (
+        "附表3",
+        dt.date(2024, 11, 30),
+        D(4),
+    )
     assert (later.ceiling_base, later.template) == ("应清缴配额量", BUILT_IN[-1].template)
     assert later.title_lines == ("2023年全国碳市场重点排放单位", "使用CCER抵销配额清缴申请表")
     assert cycle_recall_date(later) == dt.date(2025, 1, 15)  # 10 working days after New Year
