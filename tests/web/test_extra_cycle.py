@@ -79,6 +79,10 @@ def test_a_configured_cycle_works_end_to_end(later_app: Flask) -> None:
     assert document.paragraphs[0].text == "附表3"
     assert document.tables[0].rows[3].cells[0].text == "2023年应清缴配额量(吨)"
 
+    guide = client.get("/help/RATIO_OVER_LIMIT").text
+    assert "申请抵销量是否超过应清缴配额量的 4%" in guide
+    assert "2024 年 11 月 30 日" in client.get("/help/DEADLINE_PASSED").text
+
     with later_app.app_context():
         config = settings()
     assert config.deadline == dt.date(2024, 11, 30)
