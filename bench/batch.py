@@ -29,10 +29,10 @@ from bench.generate import ensure, read_applications
 from bench.submissions import store_submitted
 from intake.application import Application
 from intake.batch import check_batch
-from intake.checking import check_application
+from intake.checking import Checker, Claims
+from intake.config import Settings
 from intake.db import make_engine, upgrade
 from intake.registry.loader import load_registry
-from intake.registry.lookup import SqlRegistry
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_S = 10.0
@@ -108,12 +108,11 @@ def run_reference(engine: Engine, apps: list[Application], ids: list[int]) -> tu
     counter = StatementCounter(engine)
     sample = list(zip(apps, ids, strict=True))[:REFERENCE_SAMPLE]
     with Session(engine) as session, counter.counting():
-        from intake.batch import PreloadedClaims
+        checker = Checker.for_session(session, Settings(), claims=Claims.LIVE)
 
         def work() -> None:
             for app, i in sample:
-                claims = PreloadedClaims.from_session(session, [app.uscc or ""])
-                check_application(app, SqlRegistry(session, claims), exclude_submission=i)
+                checker.check(app, exclude_submission=i)
 
         seconds = timed(work)
     return seconds / len(sample), counter.count / len(sample)

@@ -23,9 +23,9 @@ from typing import Any
 
 from bench.common import machine, median, ms, percentile, table, timed, timings
 from bench.generate import ensure
-from intake.checking import check_application
+from intake.checking import Checker
+from intake.config import Settings
 from intake.parsers import parse
-from intake.registry.lookup import PreloadedRegistry
 from intake.verify.memory import MemoryRegistry
 
 # (kind, file pattern, target ratio of read + check to the reference, or None)
@@ -42,19 +42,10 @@ OCR_REFERENCES = (
 )
 
 
-def national_registry(directory: Path) -> PreloadedRegistry:
-    """The registry files of the generated data, held in memory as a batch check holds them."""
-    memory = MemoryRegistry.from_csv_dir(directory)
-    pending: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
-    for lot in memory.lots:
-        if lot.status == "待抵销":
-            pending[lot.uscc][lot.project_number] += lot.quantity_t
-    return PreloadedRegistry(
-        entities=memory.entities,
-        allocations=memory.allocations,
-        pending_by_entity={uscc: dict(by) for uscc, by in pending.items()},
-        projects=memory.projects,
-    )
+def national_registry(directory: Path) -> Checker:
+    """The checker over the registry files of the generated data, held in memory as a batch
+    check holds them."""
+    return Checker.from_settings(Settings(), MemoryRegistry.from_csv_dir(directory))
 
 
 def docx_reference(path: Path) -> object:
@@ -115,22 +106,20 @@ def tesseract_reference(path: Path, work: Path) -> Callable[[], object] | None:
     return lambda: subprocess.run(command, capture_output=True, check=True)
 
 
-def measure_digital(
-    files: list[Path], registry: PreloadedRegistry, repeat: int
-) -> dict[str, list[float]]:
+def measure_digital(files: list[Path], registry: Checker, repeat: int) -> dict[str, list[float]]:
     """Seconds per file of read, check and the reference, ``repeat`` runs of each per file."""
     out: dict[str, list[float]] = defaultdict(list)
     for path in files:
         app = parse(path)
         reference = docx_reference if path.suffix == ".docx" else pdf_reference
         out["read"] += timings(partial(parse, path), repeat)
-        out["check"] += timings(partial(check_application, app, registry), max(repeat, 20))
+        out["check"] += timings(partial(registry.check, app), max(repeat, 20))
         out["reference"] += timings(partial(reference, path), repeat)
     return out
 
 
 def measure_ocr(
-    files: list[Path], registry: PreloadedRegistry, work: Path, rapid: bool
+    files: list[Path], registry: Checker, work: Path, rapid: bool
 ) -> dict[str, list[float]]:
     """Seconds per page of read, check and the OCR references, one run each (engines warmed)."""
     out: dict[str, list[float]] = defaultdict(list)
@@ -143,7 +132,7 @@ def measure_ocr(
     for path in files:
         app = parse(path)
         out["read"].append(timed(partial(parse, path)))
-        out["check"] += timings(partial(check_application, app, registry), 20)
+        out["check"] += timings(partial(registry.check, app), 20)
         for name, make in references:
             call = make(path)
             if call is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The web app: defaults, then instance/config.py, then INTAKE_* variables, then test_config."""
     from flask import Flask
 
-    from intake.config import PREFIX, Settings, load_settings
+    from intake.config import ENVIRONMENT_NAMES, PREFIX, Settings, load_settings
     from intake.web import register_blueprints
     from intake.web.resources import resource_dir
 
@@ -32,13 +31,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
     )
-    app.config.update({f.name.upper(): getattr(defaults, f.name) for f in fields(Settings)})
+    app.config.update({name.upper(): value for name, value in defaults.as_config().items()})
     app.config.update(JOB_RUNNER="thread", MIGRATE_ON_START=True, WTF_CSRF_TIME_LIMIT=None)
     app.config.from_pyfile("config.py", silent=True)
-    environment = load_settings()
-    for f in fields(Settings):
-        if os.environ.get(PREFIX + f.name.upper()) not in (None, ""):
-            app.config[f.name.upper()] = getattr(environment, f.name)
+    environment = load_settings().as_config()
+    for name, value in environment.items():
+        if os.environ.get(PREFIX + ENVIRONMENT_NAMES.get(name, name.upper())) not in (None, ""):
+            app.config[name.upper()] = value
     if os.environ.get(PREFIX + "JOB_RUNNER"):
         app.config["JOB_RUNNER"] = os.environ[PREFIX + "JOB_RUNNER"]
     app.config.update(test_config)
@@ -50,7 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config["INTAKE_SETTINGS"] = Settings(
-        **{f.name: app.config[f.name.upper()] for f in fields(Settings)}
+        **{name: app.config[name.upper()] for name in defaults.as_config()}
     )
     register_blueprints(app)
     return app

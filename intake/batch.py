@@ -8,14 +8,10 @@ memory. However large the batch, it issues the same five statements.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -24,11 +20,12 @@ from sqlalchemy.orm import Session
 from stdnum.cn import uscc as uscc_module
 
 from intake.application import Application, Report
-from intake.checking import check_application, parse_report
-from intake.registry.lookup import PreloadedRegistry
+from intake.checking import Checker, Claims, parse_report
+from intake.config import Settings, load_settings
+from intake.registry.lookup import preload
 from intake.review.models import Submission, SubmissionState, Version, VersionClaim
 from intake.sandbox import Limits
-from intake.verify import DEADLINE, LOW_CONFIDENCE
+from intake.verify.memory import Claim, MemoryRegistry
 
 # Applications whose CCER quantities are spoken for (as intake.review.operations.LIVE_STATES).
 LIVE_STATES = (SubmissionState.SUBMITTED.value,)
@@ -37,56 +34,40 @@ MAX_IN_LIST = 1000
 FORM_SUFFIXES = frozenset({".docx", ".doc", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 
 
-@dataclass
-class PreloadedClaims:
-    """What live applications ask for, read at once: ``claims(uscc, exclude)`` from memory."""
+def live_claims(session: Session, usccs: Sequence[str] | None = None) -> list[Claim]:
+    """The claims of the latest version of every live submission (of these units, or all).
 
-    # uscc -> (submission id, project number, quantity) of each CCER row of a live application.
-    rows: dict[str, list[tuple[int, str, Decimal]]] = field(default_factory=dict)
-
-    @classmethod
-    def from_session(cls, session: Session, usccs: Sequence[str] | None = None) -> PreloadedClaims:
-        """The claims of the latest version of every live submission (of these units, or all).
-
-        One SELECT of the stored claims (``VersionClaim``), exactly what
-        ``intake.review.operations.claims`` reads per unit: no application JSON is decoded.
-        """
-        query = (
-            select(
-                Submission.id, Submission.uscc, VersionClaim.project_number, VersionClaim.quantity_t
-            )
-            .join(Version, Version.submission_id == Submission.id)
-            .join(VersionClaim, VersionClaim.version_id == Version.id)
-            .where(
-                Submission.state.in_(LIVE_STATES),
-                Version.number == Submission.latest_version,
-                VersionClaim.quantity_t.is_not(None),
-            )
+    One SELECT of the stored claims (``VersionClaim``), exactly what
+    ``intake.review.operations.claims`` reads per unit: no application JSON is decoded.
+    """
+    query = (
+        select(Submission.id, Submission.uscc, VersionClaim.project_number, VersionClaim.quantity_t)
+        .join(Version, Version.submission_id == Submission.id)
+        .join(VersionClaim, VersionClaim.version_id == Version.id)
+        .where(
+            Submission.state.in_(LIVE_STATES),
+            Version.number == Submission.latest_version,
+            VersionClaim.quantity_t.is_not(None),
         )
-        if usccs is not None:
-            query = query.where(Submission.uscc.in_(usccs))
-        rows: dict[str, list[tuple[int, str, Decimal]]] = defaultdict(list)
-        for submission_id, uscc, project_number, quantity in session.execute(query):
-            if quantity is not None:  # never, by the query; said again for the type checker
-                rows[uscc].append((submission_id, project_number, quantity))
-        return cls(dict(rows))
-
-    def __call__(self, uscc: str, exclude: int | None) -> dict[str, Decimal]:
-        """Project number -> quantity the unit asks for in its live applications but ``exclude``."""
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for submission_id, project, quantity in self.rows.get(uscc, ()):
-            if submission_id != exclude:
-                totals[project] += quantity
-        return dict(totals)
+    )
+    if usccs is not None:
+        query = query.where(Submission.uscc.in_(usccs))
+    return [
+        Claim(submission_id, uscc, project_number, quantity)
+        for submission_id, uscc, project_number, quantity in session.execute(query)
+        if quantity is not None  # never, by the query; said again for the type checker
+    ]
 
 
-def preload(session: Session, usccs: Iterable[str | None]) -> PreloadedRegistry:
-    """The registry and the live claims of these units (all of them for a large batch)."""
+def preloaded_registry(
+    session: Session, usccs: Iterable[str | None], with_claims: bool
+) -> MemoryRegistry:
+    """The registry (and, ``with_claims``, the live claims) of these units, read at once
+    (all of them for a large batch)."""
     codes = sorted({str(uscc_module.compact(code)) for code in usccs if code})
     scope = codes if len(codes) <= MAX_IN_LIST else None
-    return PreloadedRegistry.from_session(
-        session, scope, PreloadedClaims.from_session(session, scope)
-    )
+    claims = live_claims(session, scope) if with_claims else []
+    return preload(session, scope, claims)
 
 
 def check_batch(
@@ -95,19 +76,21 @@ def check_batch(
     *,
     files: Sequence[str | None] | None = None,
     exclude: Sequence[int | None] | None = None,
-    deadline: dt.date = DEADLINE,
-    low_confidence: float = LOW_CONFIDENCE,
+    settings: Settings | None = None,
 ) -> list[Report]:
-    """The report of each application, checked against a registry read once for the batch."""
-    registry = preload(session, (app.uscc for app in applications))
+    """The report of each application, checked against a registry read once for the batch
+    (the live claims of other applications count, as in the web's checks)."""
+    checker = Checker.for_session(
+        session,
+        settings or load_settings(),
+        claims=Claims.LIVE,
+        preload=(app.uscc for app in applications),
+    )
     return [
-        check_application(
+        checker.check(
             app,
-            registry,
             file=files[i] if files else None,
             exclude_submission=exclude[i] if exclude else None,
-            deadline=deadline,
-            low_confidence=low_confidence,
         )
         for i, app in enumerate(applications)
     ]
@@ -170,8 +153,7 @@ def check_files(
     *,
     jobs: int = 1,
     ocr_cache: Path | None = None,
-    deadline: dt.date = DEADLINE,
-    low_confidence: float = LOW_CONFIDENCE,
+    settings: Settings | None = None,
     limits: Limits | None = None,
 ) -> list[Report]:
     """Parse every file (in limited workers with ``limits``), then check all the
@@ -183,8 +165,7 @@ def check_files(
             session,
             [r.application for r in readable if r.application is not None],
             files=[r.file for r in readable],
-            deadline=deadline,
-            low_confidence=low_confidence,
+            settings=settings,
         )
     )
     return [next(checked) if report.application is not None else report for report in parsed]
@@ -208,7 +189,6 @@ def batch(
     paths: tuple[Path, ...], db: str | None, as_json: bool, jobs: int, in_process: bool
 ) -> None:
     """成批核对给出的申请表文件（目录则核对其中全部申请表），登记数据只读一次。"""
-    from intake.config import load_settings
     from intake.db import make_engine, session_factory
 
     settings = load_settings({"database_url": db} if db else None)
@@ -222,8 +202,7 @@ def batch(
                 files,
                 jobs=jobs,
                 ocr_cache=settings.instance_path / "ocr-cache",
-                deadline=settings.deadline,
-                low_confidence=settings.ocr_low_confidence,
+                settings=settings,
                 limits=limits,
             )
     finally:

@@ -184,17 +184,17 @@ def check(files: tuple[Path, ...], db: str | None, as_json: bool, in_process: bo
     """读取申请表并与登记数据核对，一次列出全部问题。"""
     settings = _settings(db)
     limits = None if in_process else _parse_limits(settings, preload=len(files) > 1)
-    from intake.checking import check_file
+    from intake.checking import Checker
 
     status = EXIT_OK
     with _registry(settings) as lookup:
+        # A file checked outside any application: other applications' claims do not count
+        # (Claims.IGNORED), so the plain registry serves, read without the ORM on SQLite.
+        checker = Checker.from_settings(settings, lookup)
         for path in files:
-            report = check_file(
+            report = checker.check_file(
                 path,
-                lookup,
                 name=str(path),
-                deadline=settings.deadline,
-                low_confidence=settings.ocr_low_confidence,
                 ocr_cache=_ocr_cache(settings),
                 limits=limits,
             )

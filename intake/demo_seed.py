@@ -19,16 +19,15 @@ from sqlalchemy.orm import Session
 from intake.accounts.models import Role, User
 from intake.accounts.operations import create_user, find_user
 from intake.application import Application, CcerRow, Declaration
-from intake.checking import check_application
+from intake.checking import Checker, Claims
 from intake.clock import today
 from intake.config import Settings
-from intake.registry.lookup import SqlRegistry
+from intake.cycles import Cycle
 from intake.render import render_docx
 from intake.review import decisions, operations
 from intake.review.models import Submission, Version
 from intake.storage import Storage
-
-LIMIT = Decimal("0.05")
+from intake.verify.protocol import Registry
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ CASES = (
     DemoCase("91659001MAL8YR44XK", 2022, "draft"),
     DemoCase("91110112468674385N", 2021, "draft"),
 )
-REVIEW_NOTE = ("offset_requested_t", "申请抵销量须不超过应清缴配额量的 5%，请核减后重新提交。")
+REVIEW_NOTE = ("offset_requested_t", "申请抵销量超过上限，请核减后重新提交。")
 REVIEW_COMMENT = "请按审核意见逐项修改后，在截止日前重新提交。"
 # The copies are Word files, which show no seal: the reviewer saw the sealed paper.
 PAPER_SEEN = {"STAMP_MISSING@stamp_present": "已核对加盖公章的纸质申请表。"}
@@ -70,16 +69,18 @@ def seed_applications(session: Session, settings: Settings, store: Storage) -> i
     """
     if session.scalar(select(func.count()).select_from(Submission)):
         return 0
-    registry = SqlRegistry(session)
+    checker = Checker.for_session(session, settings, claims=Claims.IGNORED)
+    registry = checker.registry
     made = 0
     for case in CASES:
-        application = build_application(session, registry, case)
+        cycle = settings.cycles.get(case.year)
+        if cycle is None:
+            continue
+        application = build_application(session, registry, case, cycle)
         if application is None:
             continue
         applicant = _enterprise_user(session, case.uscc)
-        report = check_application(
-            application, registry, deadline=settings.deadline, applicant_uscc=case.uscc
-        )
+        report = checker.check(application, applicant_uscc=case.uscc)
         version = operations.create_from_form(session, user=applicant, report=report)
         made += 1
         if case.outcome == "draft":
@@ -142,7 +143,7 @@ def _with_copy(
 
 
 def build_application(
-    session: Session, registry: SqlRegistry, case: DemoCase
+    session: Session, registry: Registry, case: DemoCase, cycle: Cycle
 ) -> Application | None:
     """A filled-in form for the case from the registry; None when the entity has nothing to use."""
     entity = registry.entity(case.uscc)
@@ -158,8 +159,8 @@ def build_application(
         for number, quantity in pending
         if quantity - taken.get(number, Decimal(0)) > 0
     }
-    cap = (due * LIMIT).to_integral_value(ROUND_DOWN)
-    # Asking too much: 6 % of the allocation, beyond the 5 % ceiling.
+    cap = cycle.limit(due).to_integral_value(ROUND_DOWN)
+    # Asking too much: a fifth more than the ceiling allows.
     wanted = (cap * 6 / 5).to_integral_value(ROUND_DOWN) if case.over_limit else cap
     rows = _rows(available, wanted)
     if not rows:
@@ -221,7 +222,7 @@ def _enterprise_user(session: Session, uscc: str) -> User:
     return create_user(session, name, DEMO_PASSWORD, Role.ENTERPRISE, uscc=uscc)
 
 
-def _reviewer(session: Session, registry: SqlRegistry, uscc: str) -> User | None:
+def _reviewer(session: Session, registry: Registry, uscc: str) -> User | None:
     """A demo reviewer of the entity's province, when the demo has one."""
     entity = registry.entity(uscc)
     if entity is None:

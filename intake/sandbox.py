@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intake.application import Problem, Report
+from intake.application import Report
 from intake.parseworker import EXIT_MEMORY, EXIT_TEXT_MEMORY
 
 if TYPE_CHECKING:
@@ -70,7 +70,10 @@ def parse_isolated(
 def report_of(result: dict[str, Any] | str, label: str) -> Report:
     """A worker's answer (report JSON or Chinese message) as the report of ``label``."""
     if isinstance(result, str):
-        problem = Problem(code="FILE_UNREADABLE", severity="error", field=None, message=result)
+        # Imported here: the verifier's rules are not needed for the usual answer.
+        from intake.verify.engine import problem_for
+
+        problem = problem_for("FILE_UNREADABLE", message=result)
         return Report(file=label, application=None, problems=[problem])
     return Report.from_json({**result, "file": label})
 

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.application import Application, CcerRow, Declaration, number
+from intake.cycles import Cycle, Cycles
 from intake.forms.base import IntakeForm, SubForm
 from intake.parsers.normalize import PROVINCES, parse_date, parse_quantity
 from intake.verify.protocol import EntityRecord
@@ -34,11 +35,9 @@ class CcerRowForm(SubForm):
 
 
 class ApplicationForm(IntakeForm):
-    """附表1 / 附表2 as typed online."""
+    """The form of a compliance cycle (附表1 / 附表2 ...) as typed online."""
 
-    year = SelectField(
-        "申请年度", choices=[SelectChoice("2021", "2021 年度"), SelectChoice("2022", "2022 年度")]
-    )
+    year = SelectField("申请年度", choices=[])
     entity_name = StringField("单位名称", validators=TEXT)
     uscc = StringField("统一社会信用代码", validators=TEXT)
     ccer_account_id = StringField("自愿减排注册登记系统账户 ID", validators=TEXT)
@@ -57,6 +56,18 @@ class ApplicationForm(IntakeForm):
     signed_date = StringField("签署日期", validators=TEXT)
     add_row = SubmitField("添加一行")
     check = SubmitField("检查并保存")
+
+    def __init__(self, cycles: Cycles, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cycles = cycles
+        self.year.choices = [SelectChoice(str(c.year), f"{c.year} 年度") for c in cycles]
+
+    @property
+    def cycle(self) -> Cycle:
+        """The cycle of the year chosen (the first one until a year is chosen)."""
+        year = self.year.data
+        chosen = self.cycles.get(int(year)) if year and str(year).isdigit() else None
+        return chosen or self.cycles.first
 
     def set_projects(self, choices: Sequence[SelectChoice]) -> None:
         """Offer these project choices in every CCER row."""

@@ -207,7 +207,7 @@ class _Reader:
         self._read_lines()
         if len(self.labels_seen) < MIN_LABELS:
             raise FormNotRecognized(
-                "未识别为 2021/2022 年度全国碳市场使用 CCER 抵销配额清缴申请表："
+                "未识别为全国碳市场使用 CCER 抵销配额清缴申请表："
                 f"只找到 {len(self.labels_seen)} 个表格栏目（应有 12 个）"
             )
         return self.app

@@ -34,6 +34,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, up
 from sqlalchemy.orm import Session
 
 from intake import clock
+from intake.cycles import Cycles
 from intake.registry import reconcile
 from intake.registry.csvfiles import LoadProblem, RegistryLoadError
 from intake.registry.ledger import exact_sum, tonnes
@@ -69,14 +70,17 @@ class LoadSummary:
         }
 
 
-def load_registry(target: Session | Engine, directory: Path) -> LoadSummary:
+def load_registry(
+    target: Session | Engine, directory: Path, cycles: Cycles | None = None
+) -> LoadSummary:
     """Replace the registry's content with the export in ``directory``, all or nothing.
 
     Given an Engine, the load runs in its own transaction and is committed. Given a
     Session, it is written in the session's transaction and the caller commits (or
     rolls back). Raises RegistryLoadError, before any write, when a row is bad.
+    Allocations must be of the years of ``cycles`` (by default the configured ones).
     """
-    snapshot = read_snapshot(Path(directory))
+    snapshot = read_snapshot(Path(directory), cycles)
     if isinstance(target, Session):
         return write_snapshot(target, snapshot)
     with Session(target) as session, session.begin():

@@ -1,14 +1,13 @@
 """The registry as the verifier reads it (``intake.verify.protocol.Registry``), backed by SQL.
 
-``SqlRegistry`` asks the database on each call; ``PreloadedRegistry`` reads what a
-batch check needs with one SELECT per table and then answers from memory.
+``SqlRegistry`` asks the database on each call; ``preload`` reads what a batch check
+needs with one SELECT per table into a ``MemoryRegistry`` that answers from memory.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project
 from intake.registry.values import plain
+from intake.verify.memory import Claim, Lot, MemoryRegistry
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
 # (uscc, submission to leave out) -> project number -> quantity asked in live applications.
@@ -97,65 +97,28 @@ class SqlRegistry:
         """Project number -> quantity the unit asks for in its other live applications."""
         return self.claims(uscc, exclude) if self.claims is not None else {}
 
-    def preload(self, usccs: Iterable[str] | None = None) -> PreloadedRegistry:
-        """Everything a batch check needs (for these units, or all), read at once."""
-        return PreloadedRegistry.from_session(self.session, usccs, self.claims)
 
+def preload(
+    session: Session, usccs: Iterable[str] | None = None, claims: Iterable[Claim] = ()
+) -> MemoryRegistry:
+    """The registry in memory, read with four SELECTs (entities, allocations, pending lots,
+    catalogue), with the live ``claims`` given: a batch check then asks nothing more.
 
-@dataclass
-class PreloadedRegistry:
-    """The registry held in memory: answers without touching the database."""
-
-    entities: dict[str, EntityRecord] = field(default_factory=dict)
-    allocations: dict[tuple[str, int], Decimal] = field(default_factory=dict)
-    pending_by_entity: dict[str, dict[str, Decimal]] = field(default_factory=dict)
-    projects: dict[str, ProjectRecord] = field(default_factory=dict)
-    claims: Claims | None = None
-
-    @classmethod
-    def from_session(
-        cls, session: Session, usccs: Iterable[str] | None = None, claims: Claims | None = None
-    ) -> PreloadedRegistry:
-        """Read the registry with four SELECTs (entities, allocations, pending lots, catalogue).
-
-        With ``usccs`` only those units are read (the whole catalogue always is); the
-        codes are sent as one IN list, so pass the codes of one batch, not millions.
-        """
-        codes = None if usccs is None else sorted(set(usccs))
-        entities = select(Entity)
-        allocations = select(Allocation)
-        if codes is not None:
-            entities = entities.where(Entity.uscc.in_(codes))
-            allocations = allocations.where(Allocation.uscc.in_(codes))
-        lots: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-        for uscc, number, quantity in _pending_lots(session, codes):
-            lots[uscc].append((number, quantity))
-        return cls(
-            entities={e.uscc: entity_record(e) for e in session.scalars(entities)},
-            allocations={(a.uscc, a.year): a.due_allowance_t for a in session.scalars(allocations)},
-            pending_by_entity={uscc: _sum_by_project(rows) for uscc, rows in lots.items()},
-            projects={
-                p.project_number: project_record(p) for p in session.scalars(select(Project))
-            },
-            claims=claims,
-        )
-
-    def entity(self, uscc: str) -> EntityRecord | None:
-        """The key emission unit with exactly this code, or None."""
-        return self.entities.get(uscc)
-
-    def due_allowance(self, uscc: str, year: int) -> Decimal | None:
-        """应清缴配额量 of the unit for the year, or None when there is no allocation."""
-        return self.allocations.get((uscc, year))
-
-    def pending(self, uscc: str) -> dict[str, Decimal]:
-        """Project number -> the unit's summed 待抵销 quantity of it."""
-        return dict(self.pending_by_entity.get(uscc, {}))
-
-    def project(self, project_number: str) -> ProjectRecord | None:
-        """The catalogue entry of this project number, or None."""
-        return self.projects.get(project_number)
-
-    def claimed_elsewhere(self, uscc: str, exclude: int | None = None) -> dict[str, Decimal]:
-        """Project number -> quantity the unit asks for in its other live applications."""
-        return self.claims(uscc, exclude) if self.claims is not None else {}
+    With ``usccs`` only those units are read (the whole catalogue always is); the
+    codes are sent as one IN list, so pass the codes of one batch, not millions.
+    """
+    codes = None if usccs is None else sorted(set(usccs))
+    entities = select(Entity)
+    allocations = select(Allocation)
+    if codes is not None:
+        entities = entities.where(Entity.uscc.in_(codes))
+        allocations = allocations.where(Allocation.uscc.in_(codes))
+    return MemoryRegistry.of(
+        entities=(entity_record(e) for e in session.scalars(entities)),
+        allocations=((a.uscc, a.year, a.due_allowance_t) for a in session.scalars(allocations)),
+        lots=(
+            Lot(uscc, number, quantity) for uscc, number, quantity in _pending_lots(session, codes)
+        ),
+        projects=(project_record(p) for p in session.scalars(select(Project))),
+        claims=claims,
+    )

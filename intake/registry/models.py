@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -25,19 +24,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.clock import stamp
 from intake.db import Base
+from intake.registry.values import LotStatus as LotStatus  # re-exported for the tables
 from intake.registry.values import plain
 
 # Every quantity is in tonnes CO2e with at most 4 decimals.
 QUANTITY_PRECISION = 20
 QUANTITY_SCALE = 4
-
-
-class LotStatus(StrEnum):
-    """The states of a CCER lot in the registry export."""
-
-    PENDING = "待抵销"
-    OFFSET = "已抵销"
-    RECALLED = "已召回"
 
 
 class Quantity(TypeDecorator[Decimal]):

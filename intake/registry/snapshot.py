@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from intake.cycles import Cycles
 from intake.registry.csvfiles import ProblemList, Row, read_rows
-from intake.registry.models import LotStatus
-from intake.registry.values import parse_bool, parse_quantity, parse_uscc, parse_year
+from intake.registry.values import LotStatus, parse_bool, parse_quantity, parse_uscc, parse_year
 
 ENTITIES = "entities.csv"
 ALLOCATIONS = "allocations.csv"
@@ -38,12 +38,19 @@ class Snapshot:
     lot_lines: list[int] = field(default_factory=list)
 
 
-def read_snapshot(directory: Path) -> Snapshot:
-    """All four files of ``directory`` checked; raises RegistryLoadError listing every bad row."""
+def read_snapshot(directory: Path, cycles: Cycles | None = None) -> Snapshot:
+    """All four files of ``directory`` checked; raises RegistryLoadError listing every bad row.
+
+    Allocations must be of the years of ``cycles`` (by default the configured ones).
+    """
+    if cycles is None:
+        from intake.config import load_settings
+
+        cycles = load_settings().cycles
     problems = ProblemList()
     snapshot = Snapshot()
     known = _entities(directory, problems, snapshot.entities)
-    _allocations(directory, problems, known, snapshot.allocations)
+    _allocations(directory, problems, known, snapshot.allocations, cycles.years)
     _lots(directory, problems, known, snapshot)
     _projects(directory, problems, snapshot.projects)
     problems.raise_if_any()
@@ -100,12 +107,16 @@ def _known(row: Row, known: set[str] | None) -> str | None:
 
 
 def _allocations(
-    directory: Path, problems: ProblemList, known: set[str] | None, out: list[dict[str, Any]]
+    directory: Path,
+    problems: ProblemList,
+    known: set[str] | None,
+    out: list[dict[str, Any]],
+    years: tuple[int, ...],
 ) -> None:
     first_line: dict[tuple[str, int], int] = {}
     for row in _rows(directory, ALLOCATIONS, problems):
         uscc = _known(row, known)
-        year = row.parsed("year", parse_year)
+        year = row.parsed("year", lambda raw: parse_year(raw, years))
         due = row.parsed("due_allowance_t", parse_quantity)
         if uscc is not None and year is not None:
             key = (uscc, year)

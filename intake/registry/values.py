@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Collection
 from decimal import Decimal
+from enum import StrEnum
 
 # At most 4 decimals (the column's scale) and 11 integer digits: 15 significant digits
 # survive SQLite's 8-byte REAL storage exactly, and 10^11 t is far above any real holding.
@@ -18,7 +20,14 @@ _USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
 
 TRUE_WORDS = frozenset({"true", "1"})
 FALSE_WORDS = frozenset({"false", "0"})
-YEARS = (2021, 2022)
+
+
+class LotStatus(StrEnum):
+    """The states of a CCER lot in the registry export."""
+
+    PENDING = "待抵销"
+    OFFSET = "已抵销"
+    RECALLED = "已召回"
 
 
 class ValueProblem(ValueError):
@@ -74,12 +83,13 @@ def parse_bool(raw: str) -> bool:
     raise ValueProblem(f"「{raw}」不是有效的布尔值（应为 true 或 false）")
 
 
-def parse_year(raw: str) -> int:
-    """A compliance year of this procedure: 2021 or 2022."""
+def parse_year(raw: str, years: Collection[int]) -> int:
+    """A year of one of the compliance cycles (``years``: 2021 or 2022 by default)."""
     text = fold(raw)
-    if text.isascii() and text.isdigit() and int(text) in YEARS:
+    if text.isascii() and text.isdigit() and int(text) in years:
         return int(text)
-    raise ValueProblem(f"年度「{raw}」无效（只能是 2021 或 2022）")
+    allowed = " 或 ".join(str(year) for year in sorted(years))
+    raise ValueProblem(f"年度「{raw}」无效（只能是 {allowed}）")
 
 
 @functools.lru_cache(maxsize=65536)  # a registry repeats each code on many rows

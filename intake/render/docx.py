@@ -1,8 +1,10 @@
-"""Fill the official blank 申请表 (附表1 for 2021, 附表2 for 2022) from an Application.
+"""Fill the official blank 申请表 of the application's compliance cycle from an Application.
 
 The blank templates shipped in ``templates/`` hold every printed word of the
-form; this module only writes values into them: the table's value cells, the
-extra CCER rows an application may need, and the blanks of the 声明.
+form; this module writes values into them: the table's value cells, the extra
+CCER rows an application may need, and the blanks of the 声明. The annex, the title
+and the year the form prints are the cycle's (``intake.cycles``), so a configured
+cycle may use the blank of an earlier year with the same layout.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import copy
 import datetime as dt
 import io
 import math
+import re
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 from unicodedata import east_asian_width
 
 import docx
@@ -23,9 +27,11 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from intake.application import Application, CcerRow, Quantity
+from intake.cycles import Cycle, Cycles, load_cycles
 from intake.parsers.normalize import without_control_characters
 
-TEMPLATES = {2021: "ccer-offset-application-2021.docx", 2022: "ccer-offset-application-2022.docx"}
+ANNEX_PARAGRAPH, TITLE_PARAGRAPH = 0, 1  # the blank's first two paragraphs
+DUE_LABEL_CELL = (3, 0)  # "<year>年应清缴配额量(吨)"
 
 # Value cells of the basic-information block, as (table row, column) of the template.
 FIELD_CELLS: dict[tuple[int, int], str] = {
@@ -55,12 +61,15 @@ ADDRESSEE = "{province}{department}："
 DATE = "{d.year}年{d.month}月{d.day}日"
 BLANK_MARK = "_"  # the template's blanks are runs of underscores
 BLANK_PAD = "  "  # a filled blank reads "  24200  ", underlined
-UNSUPPORTED_YEAR = "无法生成申请表：年度必须为 2021 或 2022（当前为 {year}）"
+UNSUPPORTED_YEAR = "无法生成申请表：年度必须为 {years}（当前为 {year}）"
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?=\s*年)")
 
 
-def render_docx(app: Application) -> bytes:
-    """The filled official form for ``app`` as a .docx file's bytes."""
-    document = load_template(app.year)
+def render_docx(app: Application, cycles: Cycles | None = None) -> bytes:
+    """The filled official form for ``app`` as a .docx file's bytes (of the built-in
+    cycles unless ``cycles`` are given)."""
+    cycle = cycle_of(app.year, cycles or load_cycles())
+    document = load_template(cycle)
     fill_table(document.tables[0], app)
     fill_declaration(document, app)
     out = io.BytesIO()
@@ -68,12 +77,50 @@ def render_docx(app: Application) -> bytes:
     return out.getvalue()
 
 
-def load_template(year: object) -> Document:
-    """The blank official form of that year (附表1 or 附表2)."""
-    if not isinstance(year, int) or year not in TEMPLATES:
-        raise ValueError(UNSUPPORTED_YEAR.format(year=year))
-    data = (resources.files("intake.render") / "templates" / TEMPLATES[year]).read_bytes()
-    return docx.Document(io.BytesIO(data))
+def cycle_of(year: object, cycles: Cycles) -> Cycle:
+    """The cycle of the form's year; ValueError (with the Chinese reason) for another year."""
+    cycle = cycles.get(year)
+    if cycle is None:
+        raise ValueError(UNSUPPORTED_YEAR.format(years=cycles.years_text(), year=year))
+    return cycle
+
+
+def load_template(cycle: Cycle) -> Document:
+    """The blank official form of the cycle, its annex, title and year made the cycle's."""
+    template = Path(cycle.template)
+    if template.is_absolute():
+        data = template.read_bytes()
+    else:
+        data = (resources.files("intake.render") / "templates" / cycle.template).read_bytes()
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = document.paragraphs
+    set_text(paragraphs[ANNEX_PARAGRAPH], cycle.annex)
+    title_runs = [run for run in paragraphs[TITLE_PARAGRAPH].runs if run.text != "\n"]
+    lines = [*cycle.title_lines, *[""] * len(title_runs)]
+    for run, line in zip(title_runs, lines, strict=False):
+        run.text = line
+    printed = _printed_year(document)
+    if printed is not None and printed != cycle.year:
+        _replace_year(document, printed, cycle.year)
+    return document
+
+
+def _printed_year(document: Document) -> int | None:
+    """The year the blank prints in its 应清缴配额量 label."""
+    row, col = DUE_LABEL_CELL
+    match = _YEAR.search(document.tables[0].rows[row].cells[col].text)
+    return int(match.group(1)) if match else None
+
+
+def _replace_year(document: Document, printed: int, year: int) -> None:
+    """The blank's year made the cycle's: in the table's label and the 声明 sentence
+    (the procedure's name in the 声明's second sentence stays as printed)."""
+    row, col = DUE_LABEL_CELL
+    cells = [document.tables[0].rows[row].cells[col].paragraphs[0]]
+    sentence = sentence_index(document.paragraphs)
+    for paragraph in [*cells, document.paragraphs[sentence]]:
+        for run in paragraph.runs:
+            run.text = run.text.replace(f"{printed}年", f"{year}年")
 
 
 def show(value: object) -> str:

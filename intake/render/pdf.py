@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from intake.application import Application
+from intake.cycles import Cycles
 from intake.parsers.doc import convert_with_libreoffice, find_soffice
 from intake.parsers.text import FileUnreadable
 from intake.render.docx import render_docx
@@ -23,9 +24,11 @@ class RenderError(RuntimeError):
         self.message = message
 
 
-def render_pdf(app: Application, *, timeout: float = CONVERT_TIMEOUT) -> bytes:
+def render_pdf(
+    app: Application, *, timeout: float = CONVERT_TIMEOUT, cycles: Cycles | None = None
+) -> bytes:
     """The filled official form for ``app`` as PDF bytes; RenderError without LibreOffice."""
-    return docx_to_pdf(render_docx(app), timeout=timeout)
+    return docx_to_pdf(render_docx(app, cycles), timeout=timeout)
 
 
 def docx_to_pdf(data: bytes, *, timeout: float = CONVERT_TIMEOUT) -> bytes:

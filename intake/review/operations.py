@@ -34,7 +34,6 @@ from intake.review.models import (
 )
 from intake.review.registration import ReviewError, lock_for_write
 from intake.storage import Storage
-from intake.verify.check import FORM_YEARS
 
 # Applications whose CCER quantities are spoken for while they wait for a decision.
 LIVE_STATES = (SubmissionState.SUBMITTED.value,)
@@ -80,12 +79,16 @@ def create_from_upload(
     return version
 
 
+# The verifier's verdicts on a form's year that leave the application without one.
+YEAR_REFUSED = frozenset({"FIELD_MISSING", "VALUE_INVALID"})
+
+
 def create_from_form(session: Session, *, user: User, report: Report, address: str = "") -> Version:
     """A new application of the user's own entity, typed online: its year is fixed now."""
     uscc = require_applicant(user)
     year = _year_of(report)
     if year is None:
-        raise ReviewError("请填写申请年度（2021 或 2022）")
+        raise ReviewError("请填写有效的申请年度")
     with transaction(session):
         submission = Submission(uscc=uscc, state=SubmissionState.DRAFT.value, year=year)
         session.add(submission)
@@ -328,8 +331,10 @@ def _open_for(session: Session, submission: Submission, user: User) -> Submissio
 
 
 def _year_of(report: Report) -> int | None:
+    """The form's year when the check found it to be the year of a cycle in force."""
     year = report.application.year if report.application is not None else None
-    return year if isinstance(year, int) and year in FORM_YEARS else None
+    refused = any(p.field == "year" and p.code in YEAR_REFUSED for p in report.problems)
+    return year if isinstance(year, int) and not refused else None
 
 
 def _unrelated_first_upload(submission: Submission, report: Report) -> bool:

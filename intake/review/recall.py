@@ -19,11 +19,15 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from intake import clock
+from intake.cycles import BUILT_IN, Cycle
 from intake.registry.ledger import moved_totals, recall_entries
 from intake.registry.models import CcerLot, LotStatus
 from intake.registry.values import plain
 from intake.review import audit
 from intake.review.audit import Action, Actor
+
+# The procedure's working days before the recall, when a caller gives none.
+WORKING_DAYS = BUILT_IN[-1].recall_working_days
 
 
 class CalendarUnavailable(ValueError):
@@ -65,7 +69,7 @@ def is_workday(day: dt.date) -> bool:
         ) from error
 
 
-def recall_date(period_end: dt.date, working_days: int = 15) -> dt.date:
+def recall_date(period_end: dt.date, working_days: int = WORKING_DAYS) -> dt.date:
     """The ``working_days``-th working day after ``period_end`` (2023-12-31 gives 2024-01-22)."""
     if working_days < 0:
         raise ValueError(f"working_days must not be negative: {working_days}")
@@ -77,11 +81,16 @@ def recall_date(period_end: dt.date, working_days: int = 15) -> dt.date:
     return day
 
 
+def cycle_recall_date(cycle: Cycle) -> dt.date:
+    """The day the cycle's pending CCER is recalled: its period's end plus its working days."""
+    return recall_date(cycle.period_end, cycle.recall_working_days)
+
+
 def run_recall(
     session: Session,
     as_of: dt.date,
     period_end: dt.date,
-    working_days: int = 15,
+    working_days: int = WORKING_DAYS,
     *,
     commit: bool = True,
     actor: Actor | None = None,

@@ -11,6 +11,8 @@ import datetime as dt
 import decimal
 
 from intake.application import Application, Problem
+from intake.config import LOW_CONFIDENCE
+from intake.cycles import Cycles, load_cycles
 from intake.verify import rules as _rules  # noqa: F401  (importing registers the rules)
 from intake.verify.catalogue import CATALOGUE, Entry, code_sort_key, field_sort_key
 from intake.verify.check import Check
@@ -19,8 +21,8 @@ from intake.verify.protocol import Registry
 
 __all__ = ["CATALOGUE", "Entry", "Found", "problem_for", "rule", "rules_table", "verify"]
 
-DEADLINE = dt.date(2023, 12, 15)
-LOW_CONFIDENCE = 0.80
+# The built-in cycles, for callers that give none (tests, scripts).
+BUILT_IN_CYCLES = load_cycles()
 # Wide enough that sums and products of the bounded quantities are exact.
 _EXACT = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
 
@@ -29,7 +31,8 @@ def verify(
     app: Application,
     registry: Registry,
     *,
-    deadline: dt.date = DEADLINE,
+    cycles: Cycles = BUILT_IN_CYCLES,
+    deadline: dt.date | None = None,
     exclude_submission: int | None = None,
     low_confidence: float = LOW_CONFIDENCE,
     applicant_uscc: str | None = None,
@@ -39,11 +42,15 @@ def verify(
 
     ``applicant_uscc`` binds the check to the enterprise account that hands the form in
     (``APPLICANT_MISMATCH``); ``application_year`` to the year of its application.
+    ``cycles`` are the years accepted with their deadlines and ceilings; ``deadline``,
+    when given, replaces every cycle's deadline.
     """
+    if deadline is not None:
+        cycles = cycles.replacing(deadline=deadline)
     check = Check(
         app,
         registry,
-        deadline,
+        cycles,
         exclude_submission,
         low_confidence,
         applicant_uscc=applicant_uscc,

@@ -45,7 +45,7 @@ _ENTRIES = (
         "FORM_NOT_RECOGNIZED",
         "error",
         "不是申请表",
-        "文件可以打开，但不是 2021 年或 2022 年使用 CCER 抵销配额清缴申请表",
+        "文件可以打开，但不是受理年度的使用 CCER 抵销配额清缴申请表",
         blocking=True,
     ),
     Entry("FIELD_MISSING", "error", "必填项未填写", "{label}未填写"),
@@ -68,8 +68,8 @@ _ENTRIES = (
     Entry(
         "RATIO_OVER_LIMIT",
         "error",
-        "抵销比例超过 5%",
-        "申请抵销量 {actual} 吨超过应清缴配额量的 5%（上限 {limit} 吨）",
+        "抵销比例超过上限",
+        "申请抵销量 {actual} 吨超过{base}的 {ceiling}（上限 {limit} 吨）",
     ),
     Entry(
         "ROWS_SUM_MISMATCH",
@@ -236,7 +236,8 @@ FIELD_LABELS: dict[str, str] = {
 }
 ROW_LABELS: dict[str, str] = {"cancel_quantity_t": "注销量", "project_number": "项目编号"}
 
-_ROW_PATH = re.compile(r"ccer_rows\[(\d+)\]\.(\w+)")
+# A cell of the CCER table: ``ccer_rows[<index from 0>].<cell>``.
+ROW_PATH = re.compile(r"ccer_rows\[(\d+)\]\.(\w+)")
 _FIELD_POSITION = {name: i for i, name in enumerate(FIELD_LABELS)}
 _CODE_POSITION = {code: i for i, code in enumerate(CATALOGUE)}
 
@@ -248,7 +249,7 @@ def row_path(index: int, cell: str) -> str:
 
 def row_of(field: str | None) -> int | None:
     """The 1-based CCER row a field path points into, or None."""
-    match = _ROW_PATH.fullmatch(field or "")
+    match = ROW_PATH.fullmatch(field or "")
     return int(match.group(1)) + 1 if match else None
 
 
@@ -256,7 +257,7 @@ def label(field: str | None) -> str:
     """The Chinese name of a field path, as a message shows it."""
     if field is None:
         return "文件"
-    match = _ROW_PATH.fullmatch(field)
+    match = ROW_PATH.fullmatch(field)
     if match:
         return f"CCER 第 {int(match.group(1)) + 1} 行{ROW_LABELS.get(match.group(2), '')}"
     return FIELD_LABELS.get(field, field)
@@ -266,7 +267,7 @@ def field_sort_key(field: str | None) -> tuple[int, int, int, str]:
     """Position of a field on the form: whole-file first, then top to bottom, unknown last."""
     if field is None:
         return (-1, 0, 0, "")
-    match = _ROW_PATH.fullmatch(field)
+    match = ROW_PATH.fullmatch(field)
     if match:
         cell = list(ROW_LABELS).index(match.group(2)) if match.group(2) in ROW_LABELS else 9
         return (_FIELD_POSITION["ccer_rows"], int(match.group(1)), cell, "")

@@ -8,7 +8,6 @@ field is reported once, by the field rules, and suppresses every other check.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,14 +17,13 @@ from typing import Any
 from stdnum.cn import uscc as uscc_module
 
 from intake.application import Application, CcerRow
+from intake.cycles import Cycle, Cycles
+from intake.verify.catalogue import ROW_PATH
 from intake.verify.protocol import EntityRecord, ProjectRecord, Registry
 
-FORM_YEARS = (2021, 2022)
 # A number with more digits than this cannot be a quantity on this form; the bound keeps
 # the exact arithmetic cheap whatever is uploaded.
 MAX_DIGITS = 30
-
-_ROW_PATH = re.compile(r"ccer_rows\[(\d+)\]\.(\w+)")
 
 
 def is_positive_number(value: object) -> bool:
@@ -60,7 +58,7 @@ def fold(text: str) -> str:
 
 def get_path(app: Application, path: str) -> Any:
     """The value at a field path (``declaration.year``, ``ccer_rows[1].project_number``)."""
-    match = _ROW_PATH.fullmatch(path)
+    match = ROW_PATH.fullmatch(path)
     if match:
         index = int(match.group(1))
         rows = app.ccer_rows if isinstance(app.ccer_rows, list) else []
@@ -77,9 +75,9 @@ class Check:
 
     app: Application
     registry: Registry
-    deadline: dt.date = dt.date(2023, 12, 15)
-    exclude_submission: int | None = None
-    low_confidence: float = 0.80
+    cycles: Cycles
+    exclude_submission: int | None
+    low_confidence: float
     # The 统一社会信用代码 of the enterprise account that hands the form in: the registry
     # checks then run against that entity only, never against the one the form names.
     applicant_uscc: str | None = None
@@ -125,9 +123,20 @@ class Check:
 
     @property
     def year(self) -> int | None:
-        """The form's year when it is 2021 or 2022."""
+        """The form's year when it is the year of a cycle the service accepts."""
         year = as_year(self.app.year)
-        return year if year in FORM_YEARS else None
+        return year if year in self.cycles else None
+
+    @property
+    def cycle(self) -> Cycle:
+        """The cycle whose ceiling applies: the form's year's, else the latest."""
+        return self.cycles.ceiling_for(self.year)
+
+    @property
+    def deadline(self) -> dt.date:
+        """The application deadline: the cycle of the application's (else the form's) year."""
+        year = self.application_year if self.application_year in self.cycles else self.year
+        return self.cycles.deadline_for(year)
 
     @property
     def declaration_year(self) -> int | None:

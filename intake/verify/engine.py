@@ -127,8 +127,13 @@ def run_rule(item: Rule, check: Check) -> Iterator[Problem]:
         yield to_problem(item.code, field, item.message, found)
 
 
-def problem_for(code: str, field: str | None = None, **values: object) -> Problem:
-    """A Problem for a code outside the rules (FILE_UNREADABLE, FORM_NOT_RECOGNIZED)."""
+def problem_for(
+    code: str, field: str | None = None, *, message: str | None = None, **values: object
+) -> Problem:
+    """A Problem for a code outside the rules (FILE_UNREADABLE, FORM_NOT_RECOGNIZED): the
+    catalogue's severity, and its message or the more specific ``message`` given."""
+    if message is not None:
+        return Problem(code=code, severity=CATALOGUE[code].severity, field=field, message=message)
     actual = values.pop("actual", None)
     expected = values.pop("expected", None)
     found = Found(field=field, actual=actual, expected=expected, **values)

@@ -2,24 +2,29 @@
 
 Beside the catalogue (``catalogue.py``), which says how a problem is worded; this says
 why it is a problem and how to put it right. ``suggestion`` turns a problem's own
-numbers into a concrete fix (the largest 申请抵销量 the 5 % allows, rounded down to
+numbers into a concrete fix (the largest 申请抵销量 the ceiling allows, rounded down to
 whole tonnes; what is left 待抵销 of a project). Plain Python, like the rest of verify/.
+
+The years, annexes, deadline and ceiling in the texts are the compliance cycles'
+(``intake.cycles``): the templates below name them as ``{placeholders}``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from intake.cycles import Cycles, load_cycles
 from intake.verify.catalogue import CATALOGUE
 
 STEP3 = "程序第三步：重点排放单位提交 CCER 履约抵销申请"
 STEP4 = "程序第四步：省级生态环境主管部门审核确认（审核不通过的，应一次性告知不符合的相关事项）"
-FORM = "附表 1、附表 2《申请表》"
-DECLARATION = "附表 1、附表 2《申请表》“声明”部分"
+FORM = "{annexes}《申请表》"
+DECLARATION = "{annexes}《申请表》“声明”部分"
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,7 @@ class Help:
     example: str
 
 
-HELP: dict[str, Help] = {
+TEMPLATES: dict[str, Help] = {
     "FILE_UNREADABLE": Help(
         "上传的文件能否打开和读取（损坏、加密、为空、格式不受支持或疑似恶意文件均无法读取）。",
         STEP3 + "；申请须以《申请表》提交。",
@@ -41,9 +46,9 @@ HELP: dict[str, Help] = {
         "上传了加密的 PDF，或文件在传输中损坏。",
     ),
     "FORM_NOT_RECOGNIZED": Help(
-        "文件是否为 2021 年或 2022 年《全国碳市场重点排放单位使用 CCER 抵销配额清缴申请表》。",
+        "文件是否为 {years} 年《全国碳市场重点排放单位使用 CCER 抵销配额清缴申请表》。",
         FORM,
-        "请使用程序附表 1（2021 年度）或附表 2（2022 年度）的格式填写，不要改动表格标签。",
+        "请使用程序{annex_of_year}的格式填写，不要改动表格标签。",
         "上传了营业执照扫描件或其他年度的申请表。",
     ),
     "FIELD_MISSING": Help(
@@ -83,8 +88,8 @@ HELP: dict[str, Help] = {
         "申请抵销量 62000 吨、应清缴配额量 1250000 吨，比例应为 4.96%，却填了 5.00%。",
     ),
     "RATIO_OVER_LIMIT": Help(
-        "申请抵销量是否超过应清缴配额量的 5%（精确的十进制计算）。",
-        "使用 CCER 抵销配额清缴的条件：抵销比例不超过应清缴配额量的 5%；" + STEP4,
+        "申请抵销量是否超过{base}的 {ceiling}（精确的十进制计算）。",
+        "使用 CCER 抵销配额清缴的条件：抵销比例不超过{base}的 {ceiling}；" + STEP4,
         "把申请抵销量减到上限以内（上限按整吨向下取整），并相应减少 CCER 注销量，"
         "同时修改抵销比例和声明中的数字。",
         "应清缴配额量 950402 吨，上限 47520.1 吨，最多可申请 47520 吨。",
@@ -104,8 +109,8 @@ HELP: dict[str, Help] = {
     "YEAR_MISMATCH": Help(
         "声明中的年度是否与申请表的年度一致。",
         DECLARATION,
-        "2021 年度申请使用附表 1，声明写 2021 年；2022 年度使用附表 2，声明写 2022 年。",
-        "在 2022 年度申请表的声明中写了“用于 2021 年全国碳市场抵销配额清缴”。",
+        "{declaration_years}。",
+        "在 {last} 年度申请表的声明中写了“用于 {first} 年全国碳市场抵销配额清缴”。",
     ),
     "DUPLICATE_PROJECT": Help(
         "同一项目编号是否在多行出现（提示，不影响通过）。",
@@ -132,10 +137,10 @@ HELP: dict[str, Help] = {
         "照片中注销量一栏反光，数字“8”可能被识别为“3”。",
     ),
     "DEADLINE_PASSED": Help(
-        "签署日期是否晚于申请截止日（2023 年 12 月 15 日，另有规定的除外）。",
-        STEP3 + "：于 2023 年 12 月 15 日前向所属省级生态环境主管部门提交。",
+        "签署日期是否晚于申请截止日（{deadline}，另有规定的除外）。",
+        STEP3 + "：于 {deadline}前向所属省级生态环境主管部门提交。",
         "核对签署日期是否填写正确；如确已逾期，请与所属省级生态环境主管部门联系。",
-        "签署日期填写为 2023 年 12 月 20 日。",
+        "签署日期填写为 {late_day}。",
     ),
     "ENTITY_UNKNOWN": Help(
         "统一社会信用代码是否属于全国碳市场重点排放单位名录中的单位。",
@@ -169,9 +174,9 @@ HELP: dict[str, Help] = {
     ),
     "DUE_ALLOWANCE_MISMATCH": Help(
         "应清缴配额量是否与该年度的配额分配数据一致。",
-        STEP4 + "（审核内容主要包括 2021/2022 年度应清缴配额量）",
+        STEP4 + "（审核内容主要包括 {years_slash} 年度应清缴配额量）",
         "按碳排放权注册登记系统中本年度应清缴配额量填写，不要填写其他年度或预分配数据。",
-        "2022 年度申请表填了 2021 年度的应清缴配额量。",
+        "{last} 年度申请表填了 {first} 年度的应清缴配额量。",
     ),
     "PROVINCE_MISMATCH": Help(
         "声明抬头的省级生态环境主管部门是否为本单位所在的省级地区。",
@@ -221,16 +226,54 @@ HELP: dict[str, Help] = {
     ),
     "APPLICATION_YEAR_MISMATCH": Help(
         "上传的新版本是否与本申请同一年度（申请的年度在新建时确定，此后不能更改）。",
-        FORM + "：2021 年度用附表 1，2022 年度用附表 2，每个年度分别申请。",
+        FORM + "：{annex_each}，每个年度分别申请。",
         "另一年度的申请请在“我的申请”中另建；本申请请上传本年度的申请表。",
-        "在 2021 年度的申请中上传了 2022 年度的申请表。",
+        "在 {first} 年度的申请中上传了 {last} 年度的申请表。",
     ),
 }
 
 
-def help_for(code: str) -> Help | None:
-    """The help of a code of the catalogue, or None for an unknown code."""
-    return HELP.get(code)
+def _chinese_date(day: dt.date) -> str:
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
+
+
+def facts(cycles: Cycles) -> dict[str, str]:
+    """What the help texts say of the cycles, by placeholder."""
+    last = cycles.last
+    return {
+        "years": " 年或 ".join(str(year) for year in cycles.years),
+        "years_slash": "/".join(str(year) for year in cycles.years),
+        "first": str(cycles.first.year),
+        "last": str(last.year),
+        "annexes": "、".join(cycle.annex for cycle in cycles),
+        "annex_of_year": "或".join(f"{c.annex}（{c.year} 年度）" for c in cycles),
+        "annex_each": "，".join(f"{c.year} 年度用{c.annex}" for c in cycles),
+        "declaration_years": "；".join(
+            f"{c.year} 年度申请使用{c.annex}，声明写 {c.year} 年" for c in cycles
+        ),
+        "deadline": _chinese_date(last.deadline),
+        "late_day": _chinese_date(last.deadline + dt.timedelta(days=5)),
+        "ceiling": last.ceiling_text,
+        "base": last.ceiling_base,
+    }
+
+
+def help_texts(cycles: Cycles) -> dict[str, Help]:
+    """The help of every code, with the cycles' years, deadline and ceiling written in."""
+    values = facts(cycles)
+    return {
+        code: Help(*(part.format_map(values) for part in (t.checks, t.clause, t.fix, t.example)))
+        for code, t in TEMPLATES.items()
+    }
+
+
+# The help of the built-in cycles.
+HELP = help_texts(load_cycles())
+
+
+def help_for(code: str, cycles: Cycles | None = None) -> Help | None:
+    """The help of a code of the catalogue (for these cycles), or None for an unknown code."""
+    return (HELP if cycles is None else help_texts(cycles)).get(code)
 
 
 def _quantity(text: Any) -> Decimal | None:
@@ -255,7 +298,7 @@ def suggestion(problem: Mapping[str, Any]) -> str | None:
         return None
     whole = limit.to_integral_value(ROUND_DOWN)
     if code == "RATIO_OVER_LIMIT":
-        return f"申请抵销量最多可填 {whole} 吨（5% 上限 {format(limit, 'f')} 吨，按整吨向下取整）。"
+        return f"申请抵销量最多可填 {whole} 吨（上限 {format(limit, 'f')} 吨，按整吨向下取整）。"
     if code == "PENDING_INSUFFICIENT":
         if whole <= 0:
             return "该项目已没有剩余的待抵销量，请删除该行或改用其他项目。"
@@ -271,6 +314,8 @@ PLACEHOLDER_NAMES = {
     "limit": "上限",
     "offset": "申请抵销量",
     "due": "应清缴配额量",
+    "base": "上限的基数",
+    "ceiling": "上限比例",
     "number": "项目编号",
 }
 

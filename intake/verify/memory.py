@@ -1,20 +1,25 @@
-"""A registry held in memory: for tests, and for scripts that have no database."""
+"""A registry held in memory: for tests, scripts without a database, and batch checks.
+
+``from_csv_dir`` reads the contract's four files exactly as the loader does
+(``intake.registry.snapshot``: the same checks, folding and messages), so a test
+registry can hold only what production accepts. ``intake.registry.lookup.preload``
+fills one from the database for a batch.
+"""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
 
+from intake.cycles import Cycles
+from intake.registry.snapshot import Snapshot, read_snapshot
+from intake.registry.values import LotStatus, plain
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
-PENDING = "待抵销"  # the lot status that still counts; 已抵销 and 已召回 do not
-STATUSES = (PENDING, "已抵销", "已召回")
-
-T = TypeVar("T")
+PENDING = LotStatus.PENDING.value  # the lot status that still counts; 已抵销 and 已召回 do not
 
 
 @dataclass(frozen=True)
@@ -39,13 +44,16 @@ class Claim:
 
 @dataclass
 class MemoryRegistry:
-    """The Registry protocol over plain collections."""
+    """The Registry protocol over plain collections (not to be changed once asked)."""
 
     entities: dict[str, EntityRecord] = field(default_factory=dict)
     allocations: dict[tuple[str, int], Decimal] = field(default_factory=dict)
     lots: list[Lot] = field(default_factory=list)
     projects: dict[str, ProjectRecord] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
+    # Indexes by entity, built on the first question (a batch asks thousands).
+    _pending: dict[str, dict[str, Decimal]] | None = field(default=None, init=False, repr=False)
+    _claims: dict[str, list[Claim]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def of(
@@ -66,15 +74,46 @@ class MemoryRegistry:
         )
 
     @classmethod
-    def from_csv_dir(cls, path: str | Path) -> MemoryRegistry:
-        """The four registry CSV files of the contract in a folder (a UTF-8 BOM is accepted)."""
-        folder = Path(path)
+    def from_snapshot(cls, snapshot: Snapshot, claims: Iterable[Claim] = ()) -> MemoryRegistry:
+        """The registry of a snapshot the loader read (``intake.registry.snapshot``)."""
         return cls.of(
-            entities=_read(folder / "entities.csv", _entity),
-            allocations=_read(folder / "allocations.csv", _allocation),
-            lots=_read(folder / "pending_ccer.csv", _lot),
-            projects=_read(folder / "projects.csv", _project),
+            entities=(
+                EntityRecord(
+                    uscc=e["uscc"],
+                    name=e["name"],
+                    province=e["province"],
+                    ccer_account_id=e["ccer_account_id"],
+                    ets_account_id=e["ets_account_id"],
+                    accounts_bound=e["accounts_bound"],
+                )
+                for e in snapshot.entities
+            ),
+            allocations=(
+                (a["uscc"], a["year"], a["due_allowance_t"]) for a in snapshot.allocations
+            ),
+            lots=(
+                Lot(lot["uscc"], lot["project_number"], lot["quantity_t"], lot["status"])
+                for lot in snapshot.lots
+            ),
+            projects=(
+                ProjectRecord(
+                    project_number=p["project_number"],
+                    project_name=p["project_name"],
+                    project_type=p["project_type"],
+                    province=p["province"],
+                    eligible=p["eligible"],
+                    note=p["note"],
+                )
+                for p in snapshot.projects
+            ),
+            claims=claims,
         )
+
+    @classmethod
+    def from_csv_dir(cls, path: str | Path, cycles: Cycles | None = None) -> MemoryRegistry:
+        """The four registry CSV files of the contract in a folder, checked as the loader
+        checks them (raises ``intake.registry.csvfiles.RegistryLoadError``)."""
+        return cls.from_snapshot(read_snapshot(Path(path), cycles))
 
     def entity(self, uscc: str) -> EntityRecord | None:
         """The key emission unit with exactly this code, or None."""
@@ -86,11 +125,16 @@ class MemoryRegistry:
 
     def pending(self, uscc: str) -> dict[str, Decimal]:
         """Project number -> the unit's summed 待抵销 quantity of it."""
-        held: dict[str, Decimal] = {}
-        for lot in self.lots:
-            if lot.uscc == uscc and lot.status == PENDING:
-                held[lot.project_number] = held.get(lot.project_number, Decimal(0)) + lot.quantity_t
-        return held
+        if self._pending is None:
+            totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+            for lot in self.lots:
+                if lot.status == PENDING:
+                    totals[lot.uscc][lot.project_number] += lot.quantity_t
+            self._pending = {
+                unit: {number: plain(total) for number, total in held.items()}
+                for unit, held in totals.items()
+            }
+        return dict(self._pending.get(uscc, {}))
 
     def project(self, project_number: str) -> ProjectRecord | None:
         """The catalogue entry of this project number, or None."""
@@ -98,79 +142,13 @@ class MemoryRegistry:
 
     def claimed_elsewhere(self, uscc: str, exclude: int | None = None) -> dict[str, Decimal]:
         """Project number -> quantity the unit asks for in its other live applications."""
-        claimed: dict[str, Decimal] = {}
-        for claim in self.claims:
-            if claim.uscc == uscc and claim.submission != exclude:
-                number = claim.project_number
-                claimed[number] = claimed.get(number, Decimal(0)) + claim.quantity_t
-        return claimed
-
-
-class RegistryFileError(ValueError):
-    """A registry CSV row that cannot be read; the message names file and line."""
-
-
-def _read(path: Path, make: Callable[[dict[str, str]], T]) -> Iterator[T]:
-    """One record per CSV row; a bad row is reported with file and line."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            clean = {key.strip(): (value or "").strip() for key, value in row.items() if key}
-            try:
-                yield make(clean)
-            except KeyError as error:
-                raise RegistryFileError(
-                    f"{path.name}:{reader.line_num}: missing column {error}"
-                ) from None
-            except ValueError as error:
-                raise RegistryFileError(f"{path.name}:{reader.line_num}: {error}") from error
-
-
-def _entity(row: dict[str, str]) -> EntityRecord:
-    return EntityRecord(
-        uscc=row["uscc"],
-        name=row["name"],
-        province=row["province"],
-        ccer_account_id=row["ccer_account_id"],
-        ets_account_id=row["ets_account_id"],
-        accounts_bound=_bool(row["accounts_bound"]),
-    )
-
-
-def _allocation(row: dict[str, str]) -> tuple[str, int, Decimal]:
-    return row["uscc"], int(row["year"]), _decimal(row["due_allowance_t"])
-
-
-def _lot(row: dict[str, str]) -> Lot:
-    if row["status"] not in STATUSES:
-        raise ValueError(f"unknown status {row['status']!r}")
-    return Lot(row["uscc"], row["project_number"], _decimal(row["quantity_t"]), row["status"])
-
-
-def _project(row: dict[str, str]) -> ProjectRecord:
-    return ProjectRecord(
-        project_number=row["project_number"],
-        project_name=row["project_name"],
-        project_type=row["project_type"],
-        province=row["province"],
-        eligible=_bool(row["eligible"]),
-        note=row.get("note", ""),
-    )
-
-
-def _bool(text: str) -> bool:
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    raise ValueError(f"not a boolean: {text!r}")
-
-
-def _decimal(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"not a number: {text!r}")
-    return value
+        if self._claims is None:
+            by_unit: dict[str, list[Claim]] = defaultdict(list)
+            for claim in self.claims:
+                by_unit[claim.uscc].append(claim)
+            self._claims = dict(by_unit)
+        claimed: dict[str, Decimal] = defaultdict(Decimal)
+        for claim in self._claims.get(uscc, ()):
+            if claim.submission != exclude:
+                claimed[claim.project_number] += claim.quantity_t
+        return dict(claimed)

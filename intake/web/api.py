@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role, User
 from intake.application import Application
-from intake.checking import check_application, parse_report
+from intake.checking import parse_report
 from intake.review import decisions, operations
 from intake.review.models import CheckState, Submission, SubmissionState, Version
 from intake.review.registration import ReviewError
@@ -48,7 +48,7 @@ from intake.web.api_models import (
 )
 from intake.web.bearer import bearer_user
 from intake.web.database import db, settings, storage
-from intake.web.enterprise.access import registry
+from intake.web.enterprise.access import checker
 from intake.web.jobs import runner
 from intake.web.openapi import api_spec, openapi_document
 from intake.web.reporting import visible_report
@@ -143,10 +143,9 @@ def check() -> Response:
             limits=Limits(config.parse_timeout_s, config.parse_memory_mb),
         )
     if report.application is not None:
-        report = check_application(
-            report.application, registry(), file=report.file, deadline=config.deadline,
-            low_confidence=config.ocr_low_confidence, applicant_uscc=api_user().uscc,
-        )  # fmt: skip
+        report = checker().check(
+            report.application, file=report.file, applicant_uscc=api_user().uscc
+        )
     return jsonify(visible_report(report.to_json(), api_user()))
 
 
@@ -378,10 +377,8 @@ def _checked_json(submission: Submission | None) -> Any:
     application = Application.from_json(sent.model_dump(exclude=set(IGNORED), exclude_unset=True))
     application.source_kind = "web"
     application.sources = {}
-    config = settings()
-    return check_application(
-        application, registry(), file=None, deadline=config.deadline,
-        low_confidence=config.ocr_low_confidence,
+    return checker().check(
+        application, file=None,
         exclude_submission=submission.id if submission is not None else None,
         applicant_uscc=api_user().uscc,
         application_year=submission.year if submission is not None else None,

@@ -3,7 +3,7 @@
 They are pydantic models; spectree validates requests (and the JSON answers) with them
 and builds the published OpenAPI document from them, so the document and the checks are
 one thing. What a client may send is bounded as the online form bounds it (200 characters
-a text field, 30 CCER rows, the years 2021 and 2022, no control character); what is shown
+a text field, 30 CCER rows, the years of the compliance cycles, no control character); what is shown
 is the contract's JSON (shared/contract): quantities stay strings, exactly as written.
 """
 
@@ -24,6 +24,7 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
+from intake.config import load_settings
 from intake.forms.application import MAX_ROWS
 from intake.forms.dates import MAX_ID
 from intake.parsers.normalize import has_control_characters
@@ -69,7 +70,17 @@ Text = Annotated[
 ]
 Quantity = Annotated[Text, Field(description="plain decimal as written, or the text written")]
 ShownQuantity = Annotated[str, Field(description="plain decimal as written, or the text written")]
-Year = Literal[2021, 2022]
+# The years of the cycles configured for the process (INTAKE_CYCLES), read once at start.
+YEARS = load_settings().cycles.years
+
+
+def _known_year(year: int) -> int:
+    if year not in YEARS:
+        raise PydanticCustomError("enum", "not a year of the compliance cycles")
+    return year
+
+
+Year = Annotated[int, Field(json_schema_extra={"enum": list(YEARS)}), AfterValidator(_known_year)]
 
 
 class _Input(BaseModel):

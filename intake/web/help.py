@@ -10,7 +10,8 @@ from flask import Blueprint, abort, render_template
 from flask_login import login_required
 
 from intake.verify.catalogue import CATALOGUE
-from intake.verify.help import HELP, message_pattern, suggestion
+from intake.verify.help import help_for, message_pattern, suggestion
+from intake.web.database import settings
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 bp.add_app_template_global(suggestion, "fix_suggestion")
@@ -28,8 +29,9 @@ def index() -> str:
 def code(code: str) -> str:
     """One problem code: the rule, the clause, what to do, an example."""
     entry = CATALOGUE.get(code)
-    if entry is None or code not in HELP:
+    guide = help_for(code, settings().cycles)  # the years, deadline and ceiling in force
+    if entry is None or guide is None:
         abort(404)
     return render_template(
-        "help/code.html", entry=entry, help=HELP[code], pattern=message_pattern(entry.message)
+        "help/code.html", entry=entry, help=guide, pattern=message_pattern(entry.message)
     )

@@ -28,10 +28,9 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from intake.application import Application, Report
-from intake.checking import check_application, parse_report
+from intake.checking import Checker, Claims, parse_report
 from intake.config import Settings
 from intake.review import check_claims, operations
-from intake.review.claims import review_registry
 from intake.review.models import Version, utcnow
 from intake.sandbox import Limits
 from intake.storage import Storage
@@ -286,12 +285,10 @@ def check_stored_file(
     else:
         application = parsed.application
     submission = version.submission
-    report = check_application(
+    checker = Checker.for_session(session, config, claims=Claims.LIVE)
+    report = checker.check(
         application,
-        review_registry(session),
         file=parsed.file if copy is None else None,
-        deadline=config.deadline,
-        low_confidence=config.ocr_low_confidence,
         exclude_submission=submission.id,
         applicant_uscc=submission.uscc,
         application_year=submission.year,

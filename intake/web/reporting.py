@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intake.accounts.models import User
-from intake.verify.catalogue import CATALOGUE, FIELD_LABELS, field_sort_key, label
+from intake.verify.catalogue import CATALOGUE, FIELD_LABELS, ROW_PATH, field_sort_key, label
 
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("file", "文件", ("year",)),
@@ -32,7 +32,6 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("signature", "签署与盖章", ("signed_date", "stamp_present")),
 )
 _SECTION_OF = {name: key for key, _title, names in SECTIONS for name in names}
-_ROW = re.compile(r"ccer_rows\[(\d+)\]\.(\w+)")
 
 
 @dataclass
@@ -77,7 +76,7 @@ def section_of(path: str | None) -> str:
     """The key of the section of the form a field path belongs to."""
     if path is None:
         return "file"
-    if _ROW.fullmatch(path) or path == "ccer_rows":
+    if ROW_PATH.fullmatch(path) or path == "ccer_rows":
         return "ccer"
     return _SECTION_OF.get(path, "file")
 

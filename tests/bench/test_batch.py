@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from bench.generate import generate, read_applications
 from bench.submissions import store_submitted
 from intake.application import Application, CcerRow, Report
-from intake.batch import PreloadedClaims, batch, check_batch, check_files
-from intake.checking import check_application
+from intake.batch import batch, check_batch, check_files, live_claims
+from intake.checking import Checker, Claims
+from intake.config import Settings
 from intake.registry.loader import load_registry
-from intake.registry.lookup import SqlRegistry
 from intake.render import render_docx
 from intake.review import operations
 from intake.review.models import Submission
+from intake.verify.memory import MemoryRegistry
 from tests.review.review_factories import applicant
 
 D = Decimal
@@ -41,8 +42,8 @@ def loaded(engine: Engine, national: Path) -> Engine:
 
 def one_at_a_time(session: Session, app: Application, exclude: int | None) -> dict[str, object]:
     """The report as the web's job makes it: SqlRegistry, claims read per unit."""
-    registry = SqlRegistry(session, claims=lambda u, ex: operations.claims(session, u, ex))
-    return check_application(app, registry, exclude_submission=exclude).to_json()
+    checker = Checker.for_session(session, Settings(), claims=Claims.LIVE)
+    return checker.check(app, exclude_submission=exclude).to_json()
 
 
 def count_statements(engine: Engine, apps: list[Application]) -> int:
@@ -161,7 +162,7 @@ def test_preloaded_claims_are_the_stored_claims_of_live_latest_versions(
     engine = session.get_bind()
     event.listen(engine, "before_cursor_execute", record)
     try:
-        preloaded = PreloadedClaims.from_session(session)
+        preloaded = MemoryRegistry(claims=live_claims(session)).claimed_elsewhere
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert len(seen) == 1

@@ -1,4 +1,4 @@
-"""SqlRegistry and PreloadedRegistry answer the verifier's questions alike, from the sample."""
+"""SqlRegistry and the preloaded MemoryRegistry answer the verifier's questions alike, from the sample."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from intake.registry.loader import load_registry
-from intake.registry.lookup import PreloadedRegistry, SqlRegistry
+from intake.registry.lookup import SqlRegistry, preload
+from intake.verify.memory import Claim
 from intake.verify.protocol import EntityRecord, ProjectRecord, Registry
 
 ALICE = "91140105MAN619RM62"
@@ -24,7 +25,7 @@ def registry(request: pytest.FixtureRequest, sample_engine: Engine) -> Iterator[
     """The sample registry, read per question or preloaded."""
     with Session(sample_engine) as session:
         sql = SqlRegistry(session)
-        yield sql if request.param == "sql" else sql.preload()
+        yield sql if request.param == "sql" else preload(session)
 
 
 def test_entity(registry: Registry) -> None:
@@ -80,10 +81,7 @@ def test_claimed_elsewhere_is_empty_without_claims(registry: Registry) -> None:
     assert registry.claimed_elsewhere(ALICE, exclude=3) == {}
 
 
-@pytest.mark.parametrize("preload", [False, True])
-def test_claims_are_asked_with_the_excluded_submission(
-    sample_engine: Engine, preload: bool
-) -> None:
+def test_claims_are_asked_with_the_excluded_submission(sample_engine: Engine) -> None:
     asked: list[tuple[str, int | None]] = []
 
     def claims(uscc: str, exclude: int | None) -> dict[str, Decimal]:
@@ -92,9 +90,16 @@ def test_claims_are_asked_with_the_excluded_submission(
 
     with Session(sample_engine) as session:
         sql = SqlRegistry(session, claims=claims)
-        registry: Registry = sql.preload() if preload else sql
-        assert registry.claimed_elsewhere(ALICE, exclude=7) == {"2075": Decimal("100")}
+        assert sql.claimed_elsewhere(ALICE, exclude=7) == {"2075": Decimal("100")}
     assert asked == [(ALICE, 7)]
+
+
+def test_preloaded_claims_leave_out_the_excluded_submission(sample_engine: Engine) -> None:
+    given = [Claim(7, ALICE, "2075", Decimal("100")), Claim(8, ALICE, "2075", Decimal("1"))]
+    with Session(sample_engine) as session:
+        registry = preload(session, claims=given)
+    assert registry.claimed_elsewhere(ALICE, exclude=7) == {"2075": Decimal("1")}
+    assert registry.claimed_elsewhere(ALICE) == {"2075": Decimal("101")}
 
 
 def test_quantities_format_plainly(engine: Engine, registry_dir: Path) -> None:
@@ -105,7 +110,7 @@ def test_quantities_format_plainly(engine: Engine, registry_dir: Path) -> None:
 
     with Session(engine) as session:
         sql = SqlRegistry(session)
-        for registry in (sql, sql.preload()):
+        for registry in (sql, preload(session)):
             total = registry.pending(ALICE)["5555"]
             assert str(total) == "100000101000.7499"
 
@@ -119,7 +124,7 @@ def test_preload_reads_each_table_once(sample_engine: Engine) -> None:
     event.listen(sample_engine, "before_cursor_execute", count)
     try:
         with Session(sample_engine) as session:
-            registry = PreloadedRegistry.from_session(session)
+            registry = preload(session)
             registry.entity(ALICE)
             registry.pending(ALICE)
     finally:
@@ -132,10 +137,10 @@ def test_preload_reads_each_table_once(sample_engine: Engine) -> None:
 
 def test_preload_of_some_units(sample_engine: Engine) -> None:
     with Session(sample_engine) as session:
-        registry = PreloadedRegistry.from_session(session, [ALICE, "91110000600037341L"])
+        registry = preload(session, [ALICE, "91110000600037341L"])
 
     assert set(registry.entities) == {ALICE}
     assert set(registry.allocations) == {(ALICE, 2021), (ALICE, 2022)}
-    assert set(registry.pending_by_entity) == {ALICE}
+    assert {lot.uscc for lot in registry.lots} == {ALICE}
     assert registry.entity(UNBOUND) is None
     assert len(registry.projects) == 40

@@ -75,10 +75,12 @@ def test_bad_booleans(raw: str) -> None:
 
 
 def test_years() -> None:
-    assert [parse_year(y) for y in ("2021", " 2022", "２０２２")] == [2021, 2022, 2022]
+    years = (2021, 2022)
+    assert [parse_year(y, years) for y in ("2021", " 2022", "２０２２")] == [2021, 2022, 2022]
     for bad in ("2020", "2023", "21", "", "2021.0"):
         with pytest.raises(ValueProblem, match="2021 或 2022"):
-            parse_year(bad)
+            parse_year(bad, years)
+    assert parse_year("2023", (2021, 2022, 2023)) == 2023
 
 
 def test_uscc_shape() -> None:

@@ -13,6 +13,7 @@ import pytest
 from docx.table import _Cell
 
 from intake.application import Application, CcerRow
+from intake.cycles import load_cycles
 from intake.parsers.layout import match_label
 from intake.render import render_docx
 from intake.render.docx import FIELD_CELLS, MIN_VALUE_SIZE, VALUE_SIZE, fitting_size, load_template
@@ -61,7 +62,7 @@ def test_unsupported_year_is_refused(app_2021: Application) -> None:
 
 
 def test_value_cells_sit_right_of_their_labels() -> None:
-    table = load_template(2022).tables[0]
+    table = load_template(load_cycles().by_year[2022]).tables[0]
     for (row, col), field in FIELD_CELLS.items():
         found = match_label(table.rows[row].cells[col - 1].text)
         assert found is not None

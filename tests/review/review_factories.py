@@ -15,9 +15,9 @@ from werkzeug.security import generate_password_hash
 
 from intake.accounts.models import User
 from intake.application import Application, CcerRow, Declaration, Problem, Report
-from intake.checking import check_application
+from intake.checking import Checker, Claims
+from intake.config import Settings
 from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project
-from intake.review.claims import review_registry
 from intake.review.models import Submission, Version
 from intake.review.operations import attach_copy, record_check
 from intake.storage import Storage
@@ -152,8 +152,9 @@ def stamp(session: Session, storage: Storage | None, version: Version, **changes
     )  # fmt: skip
     online = Application.from_json(version.application_json or {})
     copy = dataclasses.replace(online, stamp_present=True, source_kind="ocr", **changes)
-    report = check_application(
-        online, review_registry(session), applicant_uscc=submission.uscc,
+    checker = Checker.for_session(session, Settings(), claims=Claims.LIVE)
+    report = checker.check(
+        online, applicant_uscc=submission.uscc,
         application_year=submission.year, exclude_submission=submission.id,
         copy=Report(file="盖章件.pdf", application=copy),
     )  # fmt: skip

@@ -15,9 +15,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy.orm import Session
 
+from intake.checking import Checker, Claims
 from intake.config import Settings
-from intake.review import claims, notify, queries
+from intake.review import notify, queries
 from intake.review.decisions import approve, mark_project, reject, submit
+from intake.review.operations import claims as live_claims
 from intake.review.queries import QueueFilter
 from intake.review.usage import project_usage
 from tests.review.review_factories import (
@@ -90,12 +92,12 @@ def test_live_claims_count_other_submitted_applications_only(
     make_submission(year=2021, rows=[("2075", "999")])  # a draft asks for nothing
     submit(registry_session, first, users.enterprise)
     submit(registry_session, second, users.enterprise)
-    assert claims.live_claims(registry_session, USCC) == {"2075": D(140), "2639": D(5)}
-    assert claims.live_claims(registry_session, USCC, exclude=first.id) == {"2075": D(40)}
-    registry = claims.review_registry(registry_session)
+    assert live_claims(registry_session, USCC, None) == {"2075": D(140), "2639": D(5)}
+    assert live_claims(registry_session, USCC, first.id) == {"2075": D(40)}
+    registry = Checker.for_session(registry_session, Settings(), claims=Claims.LIVE).registry
     assert registry.claimed_elsewhere(USCC, second.id) == {"2075": D(100), "2639": D(5)}
     approve(registry_session, first, users.reviewer, version=first.submitted_version)
-    assert claims.live_claims(registry_session, USCC) == {"2075": D(40)}
+    assert live_claims(registry_session, USCC, None) == {"2075": D(40)}
 
 
 def test_the_ministry_sees_every_project_number_and_what_stands_out(

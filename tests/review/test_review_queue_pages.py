@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from intake.application import Application, Problem, Report
 from intake.db import Base, current_revision, import_models, make_engine, upgrade
 from intake.registry.models import CcerLot, LotStatus
-from intake.review import claims, operations, queries
+from intake.review import operations, queries
 from intake.review.decisions import reject, submit
 from intake.review.models import Submission, SubmissionState, Version, VersionClaim
 from intake.review.operations import add_version, create_from_form, record_check
@@ -145,7 +145,7 @@ def test_the_summary_follows_new_versions_checks_and_decisions(
     assert _row(session, submission) == (1, D(15000), 1, 2, "submitted")
     reject(session, submission, users.reviewer, version=submission.submitted_version)
     assert _row(session, submission) == (1, D(15000), 1, 2, "rejected")
-    assert claims.live_claims(session, USCC) == {}
+    assert operations.claims(session, USCC, None) == {}
     fixed = application(rows=[("2075", "900.1234")])
     stamp(session, None, add_version(
         session,
@@ -155,7 +155,7 @@ def test_the_summary_follows_new_versions_checks_and_decisions(
     ))  # fmt: skip
     submit(session, submission, users.enterprise)
     assert _row(session, submission) == (2, D("900.1234"), 0, 1, "submitted")
-    assert claims.live_claims(session, USCC) == {"2075": D("900.1234")}
+    assert operations.claims(session, USCC, None) == {"2075": D("900.1234")}
     # An uploaded file waiting for its check: nothing read or found yet.
     reject(
         session,
@@ -223,10 +223,10 @@ def test_summarize_rebuilds_what_a_bulk_load_left_out(registry_session: Session)
     submission = registry_session.get(Submission, 900)
     assert submission is not None
     assert _row(registry_session, submission) == (2, D(42), 1, 1, "submitted")
-    assert claims.live_claims(registry_session, USCC) == {"2075": D(40), "2639": D(2)}
+    assert operations.claims(registry_session, USCC, None) == {"2075": D(40), "2639": D(2)}
     assert registry_session.scalar(select(VersionClaim.id).limit(1)) is not None
     assert operations.summarize(registry_session, [900]) == 1  # again: nothing doubles
-    assert claims.live_claims(registry_session, USCC) == {"2075": D(40), "2639": D(2)}
+    assert operations.claims(registry_session, USCC, None) == {"2075": D(40), "2639": D(2)}
 
 
 def test_the_migration_fills_the_summary_from_stored_json(db_url: str) -> None:

@@ -68,15 +68,21 @@ def test_rules_table_lists_every_code() -> None:
     assert table[CONTRACT_CODES.index("RATIO_OVER_LIMIT")] == (
         "RATIO_OVER_LIMIT",
         "error",
-        "抵销比例超过 5%",
-        "申请抵销量 {actual} 吨超过应清缴配额量的 5%（上限 {limit} 吨）",
+        "抵销比例超过上限",
+        "申请抵销量 {actual} 吨超过{base}的 {ceiling}（上限 {limit} 吨）",
     )
 
 
 def test_problem_for_a_parser_code() -> None:
     problem = problem_for("FORM_NOT_RECOGNIZED")
     assert (problem.code, problem.severity, problem.field) == ("FORM_NOT_RECOGNIZED", "error", None)
-    assert problem.message == "文件可以打开，但不是 2021 年或 2022 年使用 CCER 抵销配额清缴申请表"
+    assert problem.message == "文件可以打开，但不是受理年度的使用 CCER 抵销配额清缴申请表"
+
+
+def test_problem_for_keeps_a_parser_message_with_the_catalogue_severity() -> None:
+    problem = problem_for("FILE_UNREADABLE", message="文件处理超时（超过 {120} 秒）")
+    assert (problem.code, problem.severity, problem.field) == ("FILE_UNREADABLE", "error", None)
+    assert problem.message == "文件处理超时（超过 {120} 秒）"
 
 
 def _imports(path: Path) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from intake.verify.memory import Claim, MemoryRegistry, RegistryFileError
+from intake.cycles import BUILT_IN, Cycles
+from intake.registry.csvfiles import RegistryLoadError
+from intake.verify.memory import Claim, MemoryRegistry
 
 REGISTRY = Path(__file__).parents[1] / "data" / "verify" / "registry"
 HEADERS = {
@@ -45,17 +48,24 @@ def test_sample_registry_loads() -> None:
     assert registry.due_allowance("91140105MAN619RM62", 2022) == D("483603")
 
 
+ENTITIES = [
+    "91110000600037341L,甲电厂,北京市,C1,E1,true",
+    "91440300MA5F000007,乙电厂,广东省,C2,E2,false",
+]
+
+
 def test_pending_sums_only_pending_lots(tmp_path: Path) -> None:
     folder = write(
         tmp_path / "r",
         {
+            "entities.csv": ENTITIES,
             "pending_ccer.csv": [
                 "91110000600037341L,0127,甲,水电,100,待抵销",
                 "91110000600037341L,0127,甲,水电,50.5,待抵销",
                 "91110000600037341L,0127,甲,水电,1000,已抵销",
                 "91110000600037341L,386,乙,风电,70,已召回",
                 "91440300MA5F000007,0127,甲,水电,9,待抵销",
-            ]
+            ],
         },
         bom=True,
     )
@@ -73,29 +83,55 @@ def test_projects_keep_leading_zeros_and_eligibility(tmp_path: Path) -> None:
     assert registry.project("127") is None
 
 
+def test_values_are_read_as_the_loader_reads_them(tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "r",
+        {
+            "entities.csv": ["９１１１００００６０００３７３４１Ｌ,甲电厂,北京市,Ｃ１,E1,ＴＲＵＥ"],
+            "allocations.csv": ['91110000600037341L,２０２１,"1,250,000"'],
+            "pending_ccer.csv": ["91110000600037341L,０１２７,甲,水电,１００,待抵销"],
+        },
+    )
+    registry = MemoryRegistry.from_csv_dir(folder)
+    entity = registry.entity("91110000600037341L")
+    assert entity is not None
+    assert (entity.ccer_account_id, entity.accounts_bound) == ("C1", True)
+    assert registry.due_allowance("91110000600037341L", 2021) == D("1250000")
+    assert registry.pending("91110000600037341L") == {"0127": D("100")}
+
+
 @pytest.mark.parametrize(
     ("name", "row", "reason"),
     [
-        (
-            "entities.csv",
-            "91110000600037341L,甲,广东省,C1,1,maybe",
-            "entities.csv:2: not a boolean",
-        ),
-        ("allocations.csv", "91110000600037341L,2021,很多", "allocations.csv:2: not a number"),
-        ("pending_ccer.csv", "9111,0127,甲,水电,1,冻结", "pending_ccer.csv:2: unknown status"),
+        # "yes" is no boolean of the contract: a test registry cannot hold it either.
+        ("entities.csv", "91110000600037341L,甲,广东省,C1,1,yes", "entities.csv 第 2 行"),
+        ("allocations.csv", "91110000600037341L,2021,很多", "allocations.csv 第 2 行"),
+        ("allocations.csv", "91110000600037341L,2020,5", "只能是 2021 或 2022"),
+        ("pending_ccer.csv", "91110000600037341L,0127,甲,水电,1,冻结", "status「冻结」无效"),
     ],
 )
 def test_bad_row_names_file_and_line(tmp_path: Path, name: str, row: str, reason: str) -> None:
-    folder = write(tmp_path / "r", {name: [row]})
-    with pytest.raises(RegistryFileError, match=reason):
+    rows = {"entities.csv": ENTITIES} if name != "entities.csv" else {}
+    folder = write(tmp_path / "r", {**rows, name: [*rows.get(name, []), row]})
+    with pytest.raises(RegistryLoadError, match=reason):
         MemoryRegistry.from_csv_dir(folder)
 
 
 def test_missing_column_is_reported(tmp_path: Path) -> None:
     folder = write(tmp_path / "r", {})
     (folder / "allocations.csv").write_text("uscc,year\n9111,2021\n", encoding="utf-8")
-    with pytest.raises(RegistryFileError, match=r"allocations\.csv:2: missing column"):
+    with pytest.raises(RegistryLoadError, match="缺少列「due_allowance_t」"):
         MemoryRegistry.from_csv_dir(folder)
+
+
+def test_allocations_of_a_configured_cycle_are_accepted(tmp_path: Path) -> None:
+    later = dataclasses.replace(BUILT_IN[-1], year=2023)
+    folder = write(
+        tmp_path / "r",
+        {"entities.csv": ENTITIES, "allocations.csv": ["91110000600037341L,2023,900"]},
+    )
+    registry = MemoryRegistry.from_csv_dir(folder, Cycles.of([*BUILT_IN, later]))
+    assert registry.due_allowance("91110000600037341L", 2023) == D("900")
 
 
 def test_claimed_elsewhere_leaves_out_the_submission_checked() -> None:

@@ -1,4 +1,4 @@
-"""The form's own arithmetic: ratio, 5 % limit, rows sum, the 声明 against the table."""
+"""The form's own arithmetic: ratio, the cycle's ceiling, rows sum, the 声明 against the table."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from fractions import Fraction
 
 from intake.verify.check import Check
 from intake.verify.engine import Found, rule
-
-LIMIT_PCT = Decimal(5)
 
 
 def decimals_written(value: Decimal) -> int:
@@ -24,11 +22,6 @@ def ratio_pct(offset: Decimal, due: Decimal, places: int) -> Decimal:
     # Half-up for a positive value: floor(x + 1/2), in exact rational arithmetic.
     rounded = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
     return Decimal(f"{rounded}E-{places}")  # from text: exact whatever the context
-
-
-def limit_of(due: Decimal) -> Decimal:
-    """5 % of 应清缴配额量 (exact: the verifier runs in a wide decimal context)."""
-    return due * LIMIT_PCT / 100
 
 
 @rule("RATIO_MISMATCH", field="offset_ratio_pct")
@@ -46,14 +39,21 @@ def ratio_mismatch(check: Check) -> Iterator[Found]:
 
 @rule("RATIO_OVER_LIMIT", field="offset_requested_t")
 def ratio_over_limit(check: Check) -> Iterator[Found]:
-    """申请抵销量 above 5 % of 应清缴配额量 (exactly 5 % is allowed)."""
+    """申请抵销量 above the cycle's ceiling of 应清缴配额量 (exactly the ceiling is allowed)."""
     offset = check.number("offset_requested_t")
     due = check.number("due_allowance_t")
     if offset is None or due is None:
         return
-    if offset * 100 > due * LIMIT_PCT:
-        limit = limit_of(due)
-        yield Found(actual=offset, expected=f"≤ {format(limit, 'f')}", limit=limit)
+    cycle = check.cycle
+    if cycle.over_ceiling(offset, due):
+        limit = cycle.limit(due)  # exact: the verifier runs in a wide decimal context
+        yield Found(
+            actual=offset,
+            expected=f"≤ {format(limit, 'f')}",
+            limit=limit,
+            ceiling=cycle.ceiling_text,
+            base=cycle.ceiling_base,
+        )
 
 
 @rule("ROWS_SUM_MISMATCH", field="offset_requested_t")

@@ -9,7 +9,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as uscc_module
 
 from intake.verify.catalogue import ROW_LABELS, row_path
-from intake.verify.check import FORM_YEARS, Check, as_year, is_blank, is_positive_number
+from intake.verify.check import Check, as_year, is_blank, is_positive_number
 from intake.verify.engine import Found, rule
 
 REQUIRED = (
@@ -97,12 +97,12 @@ def date_invalid(check: Check) -> Iterator[Found]:
         yield Found(actual=value)
 
 
-@rule("VALUE_INVALID", field="year", message="申请表年份“{actual}”不是 2021 或 2022")
+@rule("VALUE_INVALID", field="year", message="申请表年份“{actual}”不是 {expected}")
 def year_invalid(check: Check) -> Iterator[Found]:
-    """A form year other than the two this procedure covers."""
+    """A form year other than those of the cycles accepted."""
     value = check.app.year
-    if not is_blank(value) and as_year(value) not in FORM_YEARS:
-        yield Found(actual=value, expected="2021 或 2022")
+    if not is_blank(value) and as_year(value) not in check.cycles:
+        yield Found(actual=value, expected=check.cycles.years_text())
 
 
 @rule("VALUE_INVALID", field="declaration.year", message="声明中的年份“{actual}”不是有效年份")

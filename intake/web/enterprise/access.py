@@ -9,11 +9,11 @@ from flask import abort
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from intake.registry.lookup import SqlRegistry
+from intake.checking import Checker, Claims
 from intake.registry.models import CcerLot, LotStatus
-from intake.review.claims import review_registry
 from intake.review.models import Submission, Version
-from intake.web.database import db
+from intake.verify.protocol import Registry
+from intake.web.database import db, settings
 from intake.web.security import user
 
 
@@ -34,9 +34,14 @@ def own_version(submission_id: int, number: int) -> Version:
     abort(404)
 
 
-def registry() -> SqlRegistry:
-    """The registry as the verifier reads it, with the entity's live applications as claims."""
-    return review_registry(db())
+def checker() -> Checker:
+    """The check of an enterprise's application: the entity's other live applications count."""
+    return Checker.for_session(db(), settings(), claims=Claims.LIVE)
+
+
+def registry() -> Registry:
+    """The registry as the enterprise's checks read it (its lookups for the pages)."""
+    return checker().registry
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def form_docx(submission_id: int, number: int) -> Response:
     """The official 申请表 filled with the version's values, as Word."""
     application = _application(own_version(submission_id, number))
-    return _send(render_docx(application), DOCX, _download_name(application, "docx"))
+    return _send(
+        render_docx(application, settings().cycles), DOCX, _download_name(application, "docx")
+    )
 
 
 @bp.route("/applications/<int:submission_id>/v/<int:number>/form.pdf")
@@ -68,14 +70,16 @@ def _cached_pdf(version: Version, application: Application) -> bytes:
     """The form's PDF, converted by LibreOffice once per version's values and then kept."""
     values = json.dumps(version.application_json, sort_keys=True, ensure_ascii=False)
     key = f"version-{version.id}-{hashlib.sha256(values.encode()).hexdigest()[:16]}"
-    return cached_pdf(render_docx(application), settings().instance_path / "forms-pdf", key)
+    return cached_pdf(
+        render_docx(application, settings().cycles), settings().instance_path / "forms-pdf", key
+    )
 
 
 def _application(version: Version) -> Application:
     if version.application_json is None:
         abort(404)
     application = Application.from_json(version.application_json)
-    if application.year not in (2021, 2022):
+    if application.year not in settings().cycles:
         abort(404)
     return application
 

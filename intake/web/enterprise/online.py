@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
 from intake.application import Application
-from intake.checking import check_application
 from intake.forms.application import ApplicationForm, data_from_application, initial_data
 from intake.review import operations
 from intake.review.models import Submission, Version
@@ -18,11 +17,10 @@ from intake.review.registration import ReviewError
 from intake.web import reporting
 from intake.web.database import db, settings
 from intake.web.enterprise import bp
-from intake.web.enterprise.access import own_submission, pending_projects, registry
+from intake.web.enterprise.access import checker, own_submission, pending_projects, registry
 from intake.web.enterprise.status import refuse_change, review_status
 from intake.web.security import address, roles_required, user
 
-YEARS = (2021, 2022)
 # Fields of the 声明 follow the table online; their problems are shown at the table's field.
 _SHOWN_AT = {
     "declaration.offset_t": "offset_requested_t",
@@ -32,12 +30,19 @@ _SHOWN_AT = {
 }
 
 
+@bp.app_context_processor
+def _cycles() -> dict[str, Any]:
+    """The compliance cycles, for every page that lists the years or shows a form's annex."""
+    return {"cycles": settings().cycles}
+
+
 @bp.route("/applications/new", methods=["GET", "POST"])
 @roles_required(Role.ENTERPRISE)
 def new_form() -> str | Response:
-    """A new application typed online, for the year asked (2021 by default)."""
-    year = request.args.get("year", "2021")
-    if not year.isdigit() or int(year) not in YEARS:
+    """A new application typed online, for the year asked (the first cycle's by default)."""
+    cycles = settings().cycles
+    year = request.args.get("year", str(cycles.first.year))
+    if not year.isdigit() or int(year) not in cycles:
         abort(404)
     if request.method == "GET":
         lookup = registry()
@@ -45,9 +50,9 @@ def new_form() -> str | Response:
         if entity is None:
             abort(404)
         due = lookup.due_allowance(entity.uscc, int(year))
-        form = ApplicationForm(formdata=initial_data(entity, int(year), due))
+        form = ApplicationForm(cycles, formdata=initial_data(entity, int(year), due))
     else:
-        form = ApplicationForm()
+        form = ApplicationForm(cycles)
     return _handle(form, None)
 
 
@@ -63,9 +68,9 @@ def edit_form(submission_id: int) -> str | Response:
         application = _application_of(latest)
         if application is None:
             abort(404)
-        form = ApplicationForm(formdata=data_from_application(application))
+        form = ApplicationForm(settings().cycles, formdata=data_from_application(application))
     else:
-        form = ApplicationForm()
+        form = ApplicationForm(settings().cycles)
     return _handle(form, submission)
 
 
@@ -91,13 +96,9 @@ def _handle(form: ApplicationForm, submission: Submission | None) -> str | Respo
 
 
 def _save(application: Application, submission: Submission | None) -> Version:
-    config = settings()
-    report = check_application(
+    report = checker().check(
         application,
-        registry(),
         file=None,
-        deadline=config.deadline,
-        low_confidence=config.ocr_low_confidence,
         exclude_submission=submission.id if submission is not None else None,
         applicant_uscc=user().uscc,
         application_year=submission.year if submission is not None else None,
@@ -129,7 +130,8 @@ def _render(
         by_field=by_field,
         errors=[p for p in problems if p["severity"] == "error"],
         review=review_status(submission) if submission is not None else None,
-        limit_pct=5,
+        cycle=form.cycle,
+        limit_pct=form.cycle.ceiling_pct,
         max_rows=current_app.config.get("MAX_ROWS", 30),
     )
 
