@@ -23,7 +23,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from intake.application import Application, CcerRow, Quantity
-from intake.parsers.normalize import without_control_characters
+from intake.values import without_control_characters
 
 TEMPLATES = {2021: "ccer-offset-application-2021.docx", 2022: "ccer-offset-application-2022.docx"}
 

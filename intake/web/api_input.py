@@ -12,7 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from intake.parsers.normalize import has_control_characters
+from intake.values import has_control_characters
 from intake.web.openapi import MAX_ROWS, SCHEMAS
 
 # Far above 30 rows of 200-character fields: a body beyond it is refused unread (413).
