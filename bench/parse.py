@@ -26,7 +26,7 @@ from bench.generate import ensure
 from intake.checking import Checker
 from intake.config import Settings
 from intake.parsers import parse
-from intake.verify.memory import MemoryRegistry
+from intake.registry.memory import MemoryRegistry
 
 # (kind, file pattern, target ratio of read + check to the reference, or None)
 KINDS: tuple[tuple[str, str, float | None], ...] = (

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from intake.values import parse_quantity
+
 Quantity = Decimal | str | None
 Severity = Literal["error", "warning"]
 
@@ -184,8 +186,6 @@ def _unq(value: object) -> Quantity:
     if value is None:
         return None
     text = str(value)
-    from intake.parsers.normalize import parse_quantity  # local: keeps the import graph flat
-
     return parse_quantity(text)
 
 

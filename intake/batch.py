@@ -23,9 +23,9 @@ from intake.application import Application, Report
 from intake.checking import Checker, Claims, parse_report
 from intake.config import Settings, load_settings
 from intake.registry.lookup import preload
+from intake.registry.memory import Claim, MemoryRegistry
 from intake.review.models import Submission, SubmissionState, Version, VersionClaim
 from intake.sandbox import Limits
-from intake.verify.memory import Claim, MemoryRegistry
 
 # Applications whose CCER quantities are spoken for (as intake.review.operations.LIVE_STATES).
 LIVE_STATES = (SubmissionState.SUBMITTED.value,)

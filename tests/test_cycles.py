@@ -16,9 +16,9 @@ from intake.application import Application, CcerRow, Declaration
 from intake.checking import Checker
 from intake.config import Settings, load_settings
 from intake.cycles import BUILT_IN, CycleConfigError, load_cycles
+from intake.registry.memory import Lot, MemoryRegistry
 from intake.render import render_docx
 from intake.review.recall import cycle_recall_date
-from intake.verify.memory import Lot, MemoryRegistry
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
 D = Decimal

@@ -18,9 +18,8 @@ from wtforms.validators import Length, Optional
 from intake.application import Application, CcerRow, Declaration, number
 from intake.cycles import Cycle, Cycles
 from intake.forms.base import IntakeForm, SubForm
-from intake.parsers.normalize import PROVINCES, parse_date, parse_quantity
+from intake.values import PROVINCES, parse_date, parse_quantity, ratio_pct
 from intake.verify.protocol import EntityRecord
-from intake.verify.rules.arithmetic import ratio_pct
 
 MAX_ROWS = 30
 RATIO_PLACES = 2

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form, PasswordField
 from wtforms.meta import DefaultMeta
 
-from intake.parsers.normalize import has_control_characters
+from intake.values import has_control_characters
 
 CONTROL_MESSAGE = "含有不可见的控制字符，请删除后重新填写。"
 Extra = Mapping[str, Sequence[Any]] | None

@@ -19,9 +19,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from intake.forms.base import IntakeForm, SubForm
 from intake.forms.dates import MAX_ID, DateRange
-from intake.parsers.normalize import PROVINCES
 from intake.review.audit import ACTION_NAMES
 from intake.review.records import NOTE_FIELD_MAX, NOTE_TEXT_MAX
+from intake.values import PROVINCES
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:

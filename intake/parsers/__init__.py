@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from intake.application import Application
-from intake.parsers.filetype import describe, kind_of, read_head
+from intake.parsers.filetype import Kind, describe, kind_of, read_head
 from intake.parsers.layout import read_form
 from intake.parsers.plausible import temper
 from intake.parsers.text import FileUnreadable, FormNotRecognized, FormText, ParseError
@@ -13,7 +13,7 @@ from intake.parsers.text import FileUnreadable, FormNotRecognized, FormText, Par
 __all__ = ["FileUnreadable", "FormNotRecognized", "ParseError", "parse", "read_text", "sniff"]
 
 
-def sniff(path: Path) -> str:
+def sniff(path: Path) -> Kind:
     """The file's type from its first bytes: pdf, zip, ole, rtf, image; FileUnreadable otherwise."""
     head = read_head(path)
     kind = kind_of(head)
@@ -34,10 +34,10 @@ def read_text(path: Path, *, ocr_cache: Path | None = None) -> FormText:
         from intake.parsers.docx import read_docx
 
         return read_docx(path)
-    if kind in ("ole", "rtf"):
+    if kind == "ole" or kind == "rtf":
         from intake.parsers.doc import read_doc
 
-        return read_doc(path)
+        return read_doc(path, kind)
     if kind == "pdf":
         return _read_pdf(path, ocr_cache)
     from intake.parsers.ocr import read_image

@@ -24,16 +24,11 @@ from lxml import etree
 from intake.application import Source
 from intake.parsers.ooxml import (
     MSG_CORRUPT,
-    MSG_EMPTY,
-    MSG_ENCRYPTED,
     describe_non_word,
     main_part_name,
-    ole_is_encrypted,
-    ole_streams,
     open_zip,
     parse_xml,
     read_entry,
-    sniff,
 )
 from intake.parsers.text import Cell, FileUnreadable, FormText
 
@@ -55,14 +50,7 @@ SYMBOL_FONTS: dict[str, dict[int, str]] = {
 
 
 def read_docx(path: Path) -> FormText:
-    """Read a .docx (or a Word file in disguise) into rows and lines, uninterpreted."""
-    kind = _sniff(path)
-    if kind == "empty":
-        raise FileUnreadable(MSG_EMPTY)
-    if kind in ("ole", "rtf"):
-        return _read_non_zip(path, kind)
-    if kind != "zip":
-        raise FileUnreadable(MSG_CORRUPT)
+    """Read a .docx (a zip; the dispatcher has checked the content) into rows and lines."""
     with open_zip(path) as zf:
         name = main_part_name(zf)
         if name is None:
@@ -87,26 +75,6 @@ def read_document_xml(data: bytes, kind: str = "docx") -> FormText:
     except (ValueError, RecursionError) as exc:
         raise FileUnreadable(MSG_UNREADABLE_BODY) from exc
     return FormText(kind=kind, rows=walker.rows, lines=walker.lines)
-
-
-def _sniff(path: Path) -> str:
-    """The file's kind by content; an unreadable path is an unreadable file."""
-    try:
-        return sniff(path)
-    except OSError as exc:
-        raise FileUnreadable(MSG_CORRUPT) from exc
-
-
-def _read_non_zip(path: Path, kind: str) -> FormText:
-    """An OLE or RTF file named .docx: refuse if encrypted, else convert like a .doc."""
-    if kind == "ole":
-        if ole_is_encrypted(path):
-            raise FileUnreadable(MSG_ENCRYPTED)
-        if "WordDocument" not in ole_streams(path):
-            raise FileUnreadable(MSG_NOT_WORD)
-    from intake.parsers.doc import read_doc  # doc converts, then reads back through here
-
-    return read_doc(path)
 
 
 def _namespace(tag: object) -> str | None:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pdfplumber
 
-from intake.parsers.normalize import fold_radicals
 from intake.parsers.pdf import FULL_PAGE_IMAGE_SHARE, is_broken_glyph
 from intake.parsers.pdflines import group_lines, join
 from intake.parsers.text import Cell, FormText
+from intake.values import fold_radicals
 
 MIN_SIMILARITY = 0.6  # a hidden text this close to an OCR text reads the same place
 DISAGREEMENT_CONFIDENCE = 0.5  # below verify's LOW_CONFIDENCE threshold

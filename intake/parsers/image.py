@@ -169,13 +169,6 @@ def _is_one_bit(picture: Array) -> bool:
     return float(middle.mean()) < 0.003
 
 
-def to_gray(image: Array) -> Array:
-    """Grayscale copy of a BGR or gray image."""
-    if image.ndim == 2:
-        return image
-    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
-
-
 def flatten_lighting(gray: Array) -> Array:
     """Divide out uneven lighting (a photo's shadows) so paper is near white everywhere."""
     # The background varies slowly: estimate it on a quarter-size copy (16 times less work).

@@ -15,19 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.application import Application, CcerRow, Declaration, Source
-from intake.parsers.normalize import (
+from intake.parsers.normalize import parse_code, parse_email, parse_phone
+from intake.parsers.text import Cell, FormNotRecognized, FormText
+from intake.values import (
     clean_text,
     fold_width,
-    parse_code,
     parse_date,
-    parse_email,
-    parse_phone,
     parse_quantity,
     parse_year,
     province_of,
     squash,
 )
-from intake.parsers.text import Cell, FormNotRecognized, FormText
 
 
 @dataclass(frozen=True)

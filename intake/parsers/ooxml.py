@@ -1,4 +1,4 @@
-"""Safe opening of Office files: size limits for zips, no entities in XML, OLE sniffing.
+"""Safe opening of Office files: size limits for zips, no entities in XML, OLE streams.
 
 An upload is untrusted. A ``.docx`` is a zip whose directory can lie about sizes,
 its XML can carry a DTD with exponential entities, and a file named ``.docx``
@@ -17,15 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO
 
 import olefile
 from lxml import etree
 
-from intake.parsers.filetype import HEAD_BYTES, kind_of
 from intake.parsers.text import FileUnreadable
 
-MSG_EMPTY = "文件为空（0 字节）"
 MSG_CORRUPT = "文件已损坏或不完整，无法作为 Word 文档打开"
 MSG_ENCRYPTED = "文件已加密（设置了打开密码），请去除密码后重新上传"
 MSG_TOO_BIG = "文件解压后过大或包含的条目过多，疑似恶意压缩文件，已拒绝处理"
@@ -39,8 +37,6 @@ DOCTYPE_IN_PROLOG = re.compile(
 OFFICE_DOCUMENT_REL = "/officeDocument"
 CHUNK = 1 << 16
 
-Kind = Literal["empty", "zip", "ole", "rtf", "other"]  # what the Word readers tell apart
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -52,13 +48,6 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-
-
-def sniff(path: Path) -> Kind:
-    """What the file's first bytes say it is, whatever its name (OSError if unreadable)."""
-    with path.open("rb") as fh:
-        kind = kind_of(fh.read(HEAD_BYTES))
-    return kind if kind in ("empty", "zip", "ole", "rtf") else "other"
 
 
 def ole_streams(path: Path) -> set[str]:

@@ -28,7 +28,6 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from intake.application import Source
 from intake.parsers.filetype import describe, kind_of, read_head
-from intake.parsers.normalize import fold_radicals
 from intake.parsers.pdfgrid import Grid, banded_grids, grid_rows, ruled_grids, text_grids
 from intake.parsers.pdflines import (
     Char,
@@ -40,6 +39,7 @@ from intake.parsers.pdflines import (
     split,
 )
 from intake.parsers.text import Cell, FileUnreadable, FormText, NeedsOcr, ParseError
+from intake.values import fold_radicals
 
 MAX_PAGES = 20
 MAX_REFERENCE_CHAIN = 32  # an indirect object resolving through more references is a loop

@@ -13,9 +13,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.registry.memory import Claim, Lot, MemoryRegistry
 from intake.registry.models import Allocation, CcerLot, Entity, LotStatus, Project
 from intake.registry.values import plain
-from intake.verify.memory import Claim, Lot, MemoryRegistry
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
 # (uscc, submission to leave out) -> project number -> quantity asked in live applications.

@@ -28,7 +28,7 @@ from docx.text.run import Run
 
 from intake.application import Application, CcerRow, Quantity
 from intake.cycles import Cycle, Cycles, load_cycles
-from intake.parsers.normalize import without_control_characters
+from intake.values import without_control_characters
 
 ANNEX_PARAGRAPH, TITLE_PARAGRAPH = 0, 1  # the blank's first two paragraphs
 DUE_LABEL_CELL = (3, 0)  # "<year>年应清缴配额量(吨)"

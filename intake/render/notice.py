@@ -20,9 +20,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from intake.parsers.normalize import without_control_characters
 from intake.render.pdf import docx_to_pdf
 from intake.review.letters import PROCEDURE, Letter
+from intake.values import without_control_characters
 
 T = TypeVar("T")
 

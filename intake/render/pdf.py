@@ -7,8 +7,7 @@ from pathlib import Path
 
 from intake.application import Application
 from intake.cycles import Cycles
-from intake.parsers.doc import convert_with_libreoffice, find_soffice
-from intake.parsers.text import FileUnreadable
+from intake.libreoffice import ConversionFailed, convert, find_soffice
 from intake.render.docx import render_docx
 
 CONVERT_TIMEOUT = 60.0  # seconds; a one-page form converts in a few
@@ -39,7 +38,7 @@ def docx_to_pdf(data: bytes, *, timeout: float = CONVERT_TIMEOUT) -> bytes:
         source = Path(work) / "form.docx"
         source.write_bytes(data)
         try:
-            produced = convert_with_libreoffice(source, "pdf", Path(work) / "out", timeout)
-        except FileUnreadable as exc:
+            produced = convert(source, "pdf", Path(work) / "out", timeout)
+        except ConversionFailed as exc:
             raise RenderError(MSG_FAILED.format(reason=exc.message)) from exc
         return produced.read_bytes()

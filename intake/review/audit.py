@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from intake import clock
 from intake.accounts.models import User
+from intake.review.models import Version
 from intake.review.records import AuditEntry
 
 
@@ -98,6 +99,24 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def log_download(session: Session, actor: Actor, version: Version) -> None:
+    """Log that ``actor`` downloaded the file of ``version`` (a read: committed alone)."""
+    record(
+        session,
+        actor,
+        Action.DOWNLOAD_FILE,
+        submission_id=version.submission_id,
+        target=f"第 {version.number} 版",
+    )
+    session.commit()
+
+
+def log_export(session: Session, actor: Actor, what: str, rows: int, **details: Any) -> None:
+    """Log that ``actor`` exported ``rows`` rows of ``what``; committed alone, like a download."""
+    record(session, actor, Action.EXPORT, target=what, details={"rows": rows, **details})
+    session.commit()
 
 
 @dataclass(frozen=True)

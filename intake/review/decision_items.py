@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.accounts.models import User
-from intake.application import Application, Problem, Report
+from intake.application import Application, Problem
 from intake.review import notify
 from intake.review.models import Submission, Version
 from intake.review.records import Decision, DecisionKind, NoteKind, Notice, ReviewNote
@@ -21,14 +21,9 @@ def problem_key(problem: Problem) -> str:
     return f"{problem.code}@{problem.field or ''}"
 
 
-def report_of(version: Version) -> Report | None:
-    """The version's stored report, or None while it has not been checked."""
-    return Report.from_json(version.report_json) if version.report_json else None
-
-
 def standing_errors(version: Version) -> list[Problem]:
     """The automatic errors of the version that a reviewer must override to approve."""
-    report = report_of(version)
+    report = version.report
     return report.errors if report is not None else []
 
 
@@ -40,9 +35,17 @@ def draft_notes(session: Session, version: Version) -> list[ReviewNote]:
     return list(session.scalars(query.order_by(ReviewNote.id)))
 
 
+def note_of(session: Session, submission: Submission, note_id: int) -> ReviewNote | None:
+    """The note ``note_id`` when it was written on this submission, else None."""
+    query = select(ReviewNote).where(
+        ReviewNote.id == note_id, ReviewNote.submission_id == submission.id
+    )
+    return session.scalar(query)
+
+
 def auto_items(version: Version) -> list[dict[str, Any]]:
     """The version's automatic problems as items of a decision."""
-    report = report_of(version)
+    report = version.report
     problems = report.problems if report is not None else []
     return [
         {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from intake.application import Problem
 from intake.verify.catalogue import field_sort_key, label
 
 # Keys of the stored application JSON that are not values of the form.
@@ -23,11 +24,11 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class ProblemChanges:
-    """Problems (as report JSON) fixed since the earlier version, new in the later, still there."""
+    """Problems fixed since the earlier version, new in the later, still there."""
 
-    fixed: list[dict[str, Any]]
-    new: list[dict[str, Any]]
-    remaining: list[dict[str, Any]]
+    fixed: list[Problem]
+    new: list[Problem]
+    remaining: list[Problem]
 
 
 def flatten_application(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -60,11 +61,11 @@ def diff_applications(
     ]
 
 
-def _key(problem: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    return (problem.get("code", ""), problem.get("field"), problem.get("actual"))
+def _key(problem: Problem) -> tuple[str, str | None, str | None]:
+    return (problem.code, problem.field, problem.actual)
 
 
-def diff_problems(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> ProblemChanges:
+def diff_problems(before: list[Problem], after: list[Problem]) -> ProblemChanges:
     """Problems of the earlier report gone from the later one, new in it, and still there."""
     old_keys = {_key(p) for p in before}
     new_keys = {_key(p) for p in after}

@@ -13,10 +13,10 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from intake.parsers.normalize import without_control_characters
 from intake.review.audit import ACTION_NAMES
 from intake.review.records import AuditEntry, Registration
 from intake.review.usage import ProjectUsage
+from intake.values import without_control_characters
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

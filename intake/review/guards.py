@@ -62,12 +62,9 @@ def checked_version(submission: Submission) -> Version:
 
 def blocking_problems(version: Version) -> list[str]:
     """The messages of the version's problems that forbid submitting or approving it."""
-    problems = (version.report_json or {}).get("problems") or []
-    return [
-        str(p.get("message") or p.get("code"))
-        for p in problems
-        if isinstance(p, dict) and p.get("code") in BLOCKING_CODES
-    ]
+    report = version.report
+    problems = report.problems if report is not None else []
+    return [p.message or p.code for p in problems if p.code in BLOCKING_CODES]
 
 
 def require_submittable(version: Version) -> None:

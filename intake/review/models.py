@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intake.application import Report
 from intake.clock import stamp
 from intake.db import Base
 from intake.registry.models import Quantity
@@ -164,6 +165,11 @@ class Version(Base):
             "check_state IN ('pending', 'running', 'done', 'failed')", name="check_state_known"
         ),
     )
+
+    @property
+    def report(self) -> Report | None:
+        """What the check found, or None while the version has not been checked."""
+        return Report.from_json(self.report_json) if self.report_json else None
 
     @property
     def is_online_form(self) -> bool:

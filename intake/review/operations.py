@@ -276,11 +276,11 @@ def summarize(session: Session, submission_ids: Iterable[int] | None = None) -> 
             submission.latest_version = latest.number if latest is not None else 0
             for version in submission.versions:
                 data = version.application_json
-                problems = (version.report_json or {}).get("problems") or []
+                report = version.report
                 _summarize(
                     version,
                     Application.from_json(data) if data else None,
-                    [p.get("severity") for p in problems if isinstance(p, dict)],
+                    [p.severity for p in report.problems] if report is not None else [],
                 )
             count += 1
     return count

@@ -179,6 +179,14 @@ def _queue_page(
     )
 
 
+def entity_submissions(session: Session, uscc: str) -> list[Submission]:
+    """The entity's applications but the discarded ones, newest first."""
+    query = select(Submission).where(
+        Submission.uscc == uscc, Submission.state != SubmissionState.DISCARDED.value
+    )
+    return list(session.scalars(query.order_by(Submission.id.desc())))
+
+
 def submission_in_province(session: Session, submission: Submission, province: str) -> bool:
     """True when the province reviews this submission."""
     entity = session.get(Entity, submission.uscc)

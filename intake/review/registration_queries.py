@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from intake.registry.models import CcerLot
+from intake.registry.models import CcerLot, LotStatus
 from intake.review.paging import Paged
 from intake.review.records import Cancellation, Registration
 
@@ -80,6 +80,14 @@ def registration_of(session: Session, submission_id: int) -> Registration | None
         .where(Registration.submission_id == submission_id)
         .options(selectinload(Registration.cancellations))
     )
+
+
+def pending_project_names(session: Session, uscc: str) -> dict[str, str]:
+    """Project number -> name, for the projects the entity holds 待抵销 lots of."""
+    query = select(CcerLot.project_number, CcerLot.project_name).where(
+        CcerLot.uscc == uscc, CcerLot.status == LotStatus.PENDING.value
+    )
+    return {number: name for number, name in session.execute(query)}
 
 
 def entity_lots(session: Session, uscc: str) -> list[CcerLot]:

@@ -12,7 +12,7 @@ from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from intake.registry.models import Entity
+from intake.registry.models import Entity, Project
 from intake.review.models import Submission, VersionClaim
 from intake.review.paging import Paged
 from intake.review.queries import entity_name
@@ -42,6 +42,12 @@ def verifications(
     if project_numbers is not None:
         query = query.where(ProjectVerification.project_number.in_(sorted(set(project_numbers))))
     return {v.project_number: v for v in session.scalars(query)}
+
+
+def catalogue_projects(session: Session, project_numbers: Iterable[str]) -> dict[str, Project]:
+    """Project number -> the ministry's catalogue entry (only numbers the catalogue lists)."""
+    query = select(Project).where(Project.project_number.in_(sorted(set(project_numbers))))
+    return {p.project_number: p for p in session.scalars(query)}
 
 
 @dataclass(frozen=True)

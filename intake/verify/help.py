@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from intake.application import Problem
 from intake.cycles import Cycles, load_cycles
 from intake.verify.catalogue import CATALOGUE
 
@@ -286,14 +286,14 @@ def _quantity(text: Any) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def suggestion(problem: Mapping[str, Any]) -> str | None:
+def suggestion(problem: Problem) -> str | None:
     """A concrete fix from the problem's own numbers, or None when it has none to offer.
 
     Reads only what the problem shows the viewer (its ``expected``), so a fix never
     reveals registry data that the page itself hides.
     """
-    code = problem.get("code")
-    limit = _quantity(problem.get("expected"))
+    code = problem.code
+    limit = _quantity(problem.expected)
     if limit is None:
         return None
     whole = limit.to_integral_value(ROUND_DOWN)

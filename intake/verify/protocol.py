@@ -1,7 +1,7 @@
 """The registry as the verifier sees it: a few lookups, no database in sight.
 
 Production passes ``intake.registry.lookup.SqlRegistry``; tests pass
-``intake.verify.memory.MemoryRegistry``.
+``intake.registry.memory.MemoryRegistry``.
 """
 
 from __future__ import annotations

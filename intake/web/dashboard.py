@@ -20,7 +20,7 @@ from intake import clock
 from intake.accounts.models import Role
 from intake.review import audit, decisions, export, registration_queries
 from intake.review import dashboard_queries as q
-from intake.review.audit import Action, Actor
+from intake.review.audit import Actor
 from intake.review.models import Submission
 from intake.review.recall import CalendarUnavailable, recall_date
 from intake.review.recall_notices import pending_holdings
@@ -28,7 +28,7 @@ from intake.web import reporting
 from intake.web.charts import Chart, bar_chart
 from intake.web.database import db, settings
 from intake.web.paging import page_number
-from intake.web.security import roles_required, user
+from intake.web.security import address, roles_required, user
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -148,17 +148,15 @@ def application(submission_id: int) -> str:
         abort(404)
     version = submission.latest
     data = version.application_json
-    problems = reporting.visible_problems(
-        (version.report_json or {}).get("problems") or [], submission.uscc, user()
-    )
+    report = reporting.visible(version.report, submission.uscc, user())
     return render_template(
         "dashboard/application.html",
         submission=submission,
         version=version,
         application=data,
-        sections=reporting.sections(data, problems),
-        errors=[p for p in problems if p["severity"] == "error"],
-        warnings=[p for p in problems if p["severity"] == "warning"],
+        sections=reporting.sections(data, report.problems),
+        errors=report.errors,
+        warnings=report.warnings,
         foreign_uscc=False,
         for_reviewer=True,
         decisions=decisions.decisions_of(db(), submission.id),
@@ -195,15 +193,9 @@ def queue_xlsx() -> Response:
     if state is not None and state not in q.STATES:
         abort(404)
     rows = q.queue_rows(db(), province=province, state=state)
-    session = db()
-    audit.record(
-        session,
-        Actor.of(user(), request.remote_addr),
-        Action.EXPORT,
-        target="审核队列",
-        details={"rows": len(rows), "province": province or "全国"},
+    audit.log_export(
+        db(), Actor.of(user(), address()), "审核队列", len(rows), province=province or "全国"
     )
-    session.commit()
     name = f"审核队列-{province or '全国'}-{clock.today(settings()).isoformat()}.xlsx"
     return send_file(
         io.BytesIO(export.queue_xlsx(rows)),

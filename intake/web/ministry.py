@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role
 from intake.forms.review import AuditFilterForm, ProjectFilterForm, VerifyForm
 from intake.review import audit, decisions, export, usage
-from intake.review.audit import Action, Actor, AuditFilter
+from intake.review.audit import Actor, AuditFilter
 from intake.review.decisions import ReviewError
 from intake.review.usage import ProjectFilter
 from intake.web.database import db
 from intake.web.paging import page_number
-from intake.web.security import roles_required, user
+from intake.web.security import address, roles_required, user
 
 bp = Blueprint("ministry", __name__, url_prefix="/ministry")
 
@@ -129,12 +129,7 @@ def audit_xlsx() -> Response:
 
 
 def _audit_export(what: str, rows: int) -> None:
-    session = db()
-    audit.record(
-        session, Actor.of(user(), request.remote_addr), Action.EXPORT, target=what,
-        details={"rows": rows},
-    )  # fmt: skip
-    session.commit()
+    audit.log_export(db(), Actor.of(user(), address()), what, rows)
 
 
 def _xlsx(data: bytes, name: str) -> Response:

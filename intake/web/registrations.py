@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role
 from intake.forms.review import ActionForm, RegistrationFilterForm
 from intake.review import audit, decisions, export, notify, registration_queries
-from intake.review.audit import Action, Actor
+from intake.review.audit import Actor
 from intake.review.decisions import ReviewError
 from intake.review.records import Registration
 from intake.web.database import db
@@ -84,15 +84,7 @@ def export_xlsx() -> Response:
     """The same registrations as an Excel workbook."""
     form = RegistrationFilterForm(request.args)
     rows = _registrations(form)
-    session = db()
-    audit.record(
-        session,
-        Actor.of(user(), address()),
-        Action.EXPORT,
-        target="抵销登记",
-        details={"rows": len(rows)},
-    )
-    session.commit()
+    audit.log_export(db(), Actor.of(user(), address()), "抵销登记", len(rows))
     return _xlsx(export.registrations_xlsx(rows), "抵销登记.xlsx")
 
 

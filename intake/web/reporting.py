@@ -6,11 +6,14 @@ it reveals registry data AND the viewer is entitled to the application's entity.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from intake.accounts.models import User
+from intake.application import Problem, Report
 from intake.verify.catalogue import CATALOGUE, FIELD_LABELS, ROW_PATH, field_sort_key, label
 
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -42,7 +45,7 @@ class FieldView:
     label: str
     value: Any
     source: dict[str, Any] | None
-    problems: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -57,12 +60,12 @@ class SectionView:
     key: str
     title: str
     fields: list[FieldView]
-    problems: list[dict[str, Any]]
+    problems: list[Problem]
 
     @property
     def errors(self) -> int:
         """How many of its problems are errors."""
-        return sum(1 for p in self.problems if p["severity"] == "error")
+        return sum(1 for p in self.problems if p.severity == "error")
 
 
 def anchor(path: str | None) -> str:
@@ -82,12 +85,12 @@ def section_of(path: str | None) -> str:
 
 
 def visible_problems(
-    problems: list[dict[str, Any]],
+    problems: Iterable[Problem],
     uscc: str | None,
     viewer: User | None,
     *,
     entitled: bool | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Problem]:
     """The problems, with ``expected`` hidden where it would reveal another entity's data.
 
     ``entitled`` is decided by the caller when it knows more than the user's role (a
@@ -97,21 +100,35 @@ def visible_problems(
         entitled = viewer is not None and viewer.can_see_entity(uscc)
     shown = []
     for problem in problems:
-        entry = CATALOGUE.get(problem.get("code", ""))
+        entry = CATALOGUE.get(problem.code)
         hidden = entry is not None and entry.reveals_registry and not entitled
-        shown.append({**problem, "expected": None} if hidden else dict(problem))
+        shown.append(dataclasses.replace(problem, expected=None) if hidden else problem)
     return shown
 
 
+def visible(
+    report: Report | None,
+    uscc: str | None,
+    viewer: User | None,
+    *,
+    entitled: bool | None = None,
+) -> Report:
+    """A version's report as the viewer may see it; an empty one while it is not checked."""
+    if report is None:
+        return Report(file=None, application=None)
+    shown = visible_problems(report.problems, uscc, viewer, entitled=entitled)
+    return dataclasses.replace(report, problems=shown)
+
+
 def visible_report(report: dict[str, Any], viewer: User | None) -> dict[str, Any]:
-    """The report JSON as the viewer may see it."""
+    """The contract's report JSON as the viewer may see it (the JSON API serves it as stored)."""
     uscc = (report.get("application") or {}).get("uscc")
-    return {**report, "problems": visible_problems(report.get("problems") or [], uscc, viewer)}
+    problems = [Problem.from_json(p) for p in report.get("problems") or []]
+    shown = visible_problems(problems, uscc, viewer)
+    return {**report, "problems": [p.to_json() for p in shown]}
 
 
-def sections(
-    application: dict[str, Any] | None, problems: list[dict[str, Any]]
-) -> list[SectionView]:
+def sections(application: dict[str, Any] | None, problems: list[Problem]) -> list[SectionView]:
     """The report grouped by section of the form; each field with its value, source, problems."""
     data = application or {}
     sources = data.get("sources") or {}
@@ -123,15 +140,15 @@ def sections(
     for view in fields:
         grouped[section_of(view.path)].fields.append(view)
     for problem in sorted(problems, key=_problem_order):
-        grouped[section_of(problem.get("field"))].problems.append(problem)
-        target = by_path.get(problem.get("field") or "")
+        grouped[section_of(problem.field)].problems.append(problem)
+        target = by_path.get(problem.field or "")
         if target is not None:
             target.problems.append(problem)
     return list(grouped.values())
 
 
-def _problem_order(problem: dict[str, Any]) -> tuple[int, tuple[int, int, int, str]]:
-    return (0 if problem.get("severity") == "error" else 1, field_sort_key(problem.get("field")))
+def _problem_order(problem: Problem) -> tuple[int, tuple[int, int, int, str]]:
+    return (0 if problem.severity == "error" else 1, field_sort_key(problem.field))
 
 
 def _field_views(data: dict[str, Any], sources: dict[str, Any]) -> list[FieldView]:

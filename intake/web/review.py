@@ -11,12 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from intake import clock
 from intake.accounts.models import Role
-from intake.application import Application, number
+from intake.application import Application, Problem, number
 from intake.forms.review import (
     ActionForm,
     ApproveForm,
@@ -37,13 +36,13 @@ from intake.review import (
     registration_queries,
     usage,
 )
-from intake.review.audit import Action, Actor
+from intake.review.audit import Actor
 from intake.review.decision_items import problem_key, standing_errors
 from intake.review.decisions import ReviewError
 from intake.review.diff import diff_applications, diff_problems
 from intake.review.guards import decided_version
 from intake.review.models import Submission, Version
-from intake.review.records import ProjectVerification, ReviewNote
+from intake.review.records import ProjectVerification
 from intake.verify.catalogue import label as field_label
 from intake.verify.copy import side_by_side
 from intake.web import reporting
@@ -121,10 +120,7 @@ def _row_checks(submission: Submission, application: Application | None) -> list
         return []
     numbers = sorted({r.project_number for r in application.ccer_rows if r.project_number})
     found = usage.verifications(db(), numbers)
-    catalogue = {
-        p.project_number: p
-        for p in db().scalars(select(Project).where(Project.project_number.in_(numbers)))
-    }
+    catalogue = usage.catalogue_projects(db(), numbers)
     pending = SqlRegistry(db()).pending(submission.uscc)
     return [
         RowCheck(
@@ -153,22 +149,22 @@ def _history(submission: Submission) -> list[dict[str, Any]]:
     return list(reversed(history))
 
 
-def _problems(version: Version) -> list[dict[str, Any]]:
-    problems: list[dict[str, Any]] = (version.report_json or {}).get("problems") or []
-    return problems
+def _problems(version: Version) -> list[Problem]:
+    report = version.report
+    return report.problems if report is not None else []
 
 
 def _detail(submission: Submission, version: Version, **forms: Any) -> str:
     data = version.application_json
     application = Application.from_json(data) if data else None
     # The queue reaches only the reviewer's own province: its registry data may be shown.
-    problems = reporting.visible_problems(_problems(version), submission.uscc, None, entitled=True)
+    report = reporting.visible(version.report, submission.uscc, None, entitled=True)
     errors = standing_errors(version)
     approve_form = forms.get("approve_form") or ApproveForm(version=str(version.number))
     if not approve_form.overrides.entries:
         for problem in errors:
             approve_form.overrides.append_entry({"key": problem_key(problem), "reason": ""})
-    sections = reporting.sections(data, problems)
+    sections = reporting.sections(data, report.problems)
     note_form = forms.get("note_form") or NoteForm()
     note_form.field.choices = choices(
         [("", "（整份申请）")] + [(f.path, f.label) for s in sections for f in s.fields]
@@ -180,8 +176,8 @@ def _detail(submission: Submission, version: Version, **forms: Any) -> str:
         is_latest=version is submission.latest,
         application=data,
         sections=sections,
-        errors=[p for p in problems if p["severity"] == "error"],
-        warnings=[p for p in problems if p["severity"] == "warning"],
+        errors=report.errors,
+        warnings=report.warnings,
         foreign_uscc=False,
         standing=list(zip(errors, approve_form.overrides.entries, strict=False)),
         approve_form=approve_form,
@@ -235,15 +231,7 @@ def original(submission_id: int, number_: int) -> Response:
     sha256 = version.checked_file_sha256
     if sha256 is None or not storage().exists(sha256):
         abort(404)
-    session = db()
-    audit.record(
-        session,
-        Actor.of(user(), address()),
-        Action.DOWNLOAD_FILE,
-        submission_id=submission.id,
-        target=f"第 {version.number} 版",
-    )
-    session.commit()
+    audit.log_download(db(), Actor.of(user(), address()), version)
     return send_file(
         storage().path(sha256),
         as_attachment=True,
@@ -277,11 +265,7 @@ def add_note(submission_id: int) -> str | Response:
 def delete_note(submission_id: int, note_id: int) -> Response:
     """Withdraw a note not yet sent."""
     submission = province_submission(submission_id)
-    note = db().scalar(
-        select(ReviewNote).where(
-            ReviewNote.id == note_id, ReviewNote.submission_id == submission.id
-        )
-    )
+    note = decision_items.note_of(db(), submission, note_id)
     if note is None or not ActionForm().validate_on_submit():
         abort(404 if note is None else 400)
     try:

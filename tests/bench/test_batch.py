@@ -18,10 +18,10 @@ from intake.batch import batch, check_batch, check_files, live_claims
 from intake.checking import Checker, Claims
 from intake.config import Settings
 from intake.registry.loader import load_registry
+from intake.registry.memory import MemoryRegistry
 from intake.render import render_docx
 from intake.review import operations
 from intake.review.models import Submission
-from intake.verify.memory import MemoryRegistry
 from tests.review.review_factories import applicant
 
 D = Decimal

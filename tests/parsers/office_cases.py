@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from stdnum.cn import uscc as uscc_check
 
 from intake.application import Application, CcerRow, Declaration
-from intake.verify.memory import Lot, MemoryRegistry
+from intake.registry.memory import Lot, MemoryRegistry
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
 D = Decimal

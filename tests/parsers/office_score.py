@@ -22,9 +22,9 @@ from typing import Any
 from intake.parsers import parse
 from intake.parsers.ocrengine import ENGINE_SETTING
 from intake.parsers.text import FileUnreadable, FormNotRecognized
+from intake.registry.memory import Lot, MemoryRegistry
 from intake.verify import LOW_CONFIDENCE, verify
 from intake.verify.catalogue import FIELD_LABELS
-from intake.verify.memory import Lot, MemoryRegistry
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
 # Every field of the form but the CCER table, in the form's order.

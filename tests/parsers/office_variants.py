@@ -39,7 +39,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from intake.application import Application, CcerRow
-from intake.parsers.doc import convert_with_libreoffice
+from intake.libreoffice import convert as convert_with_libreoffice
 from intake.render.docx import FIRST_CCER_ROW, render_docx, write_cell
 from intake.render.pdf import docx_to_pdf
 from tests.parsers.office_cases import Case

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from intake.parsers import read_text
 from intake.parsers.docx import read_document_xml, read_docx
 from intake.parsers.ooxml import Limits, read_entry
 from intake.parsers.text import FileUnreadable, FormText
@@ -286,9 +287,9 @@ def test_cell_paragraphs_joined_by_newline() -> None:
 
 
 def unreadable(path: Path) -> str:
-    """The message read_docx refuses ``path`` with."""
+    """The message reading ``path`` (type decided by its content) is refused with."""
     with pytest.raises(FileUnreadable) as info:
-        read_docx(path)
+        read_text(path)
     assert info.value.code == "FILE_UNREADABLE"
     return info.value.message
 
@@ -306,11 +307,11 @@ def test_truncated_file(tmp_path: Path) -> None:
 def test_random_bytes(tmp_path: Path) -> None:
     path = tmp_path / "noise.docx"
     path.write_bytes(bytes(range(256)) * 40)
-    assert "已损坏" in unreadable(path)
+    assert "不支持的文件类型" in unreadable(path)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    assert "已损坏" in unreadable(tmp_path / "absent.docx")
+    assert "无法打开文件" in unreadable(tmp_path / "absent.docx")
 
 
 def test_spreadsheet_renamed_docx(tmp_path: Path) -> None:

@@ -9,13 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.parsers.normalize import (
+from intake.parsers.normalize import parse_code, parse_email, parse_phone
+from intake.values import (
     chinese_number,
     fold_width,
-    parse_code,
     parse_date,
-    parse_email,
-    parse_phone,
     parse_quantity,
     parse_year,
     province_of,

@@ -19,8 +19,8 @@ import pdfplumber
 import pytest
 
 from intake.parsers import ParseError, parse
+from intake.registry.memory import MemoryRegistry
 from intake.verify import verify
-from intake.verify.memory import MemoryRegistry
 from tests.parsers import office_variants as variants
 from tests.parsers.office_cases import Case, World, make_case, make_world
 

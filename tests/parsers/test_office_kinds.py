@@ -12,15 +12,10 @@ from hypothesis import strategies as st
 from intake.application import Source
 from intake.parsers.hiddentext import DISAGREEMENT_CONFIDENCE, reconcile
 from intake.parsers.layout import read_form
-from intake.parsers.normalize import (
-    _RADICALS_SUPPLEMENT,
-    clean_text,
-    fold_radicals,
-    parse_email,
-    parse_quantity,
-)
+from intake.parsers.normalize import parse_email
 from intake.parsers.pdflines import is_ideograph, is_page_furniture
 from intake.parsers.text import Cell, FormText
+from intake.values import _RADICALS_SUPPLEMENT, clean_text, fold_radicals, parse_quantity
 from tests.parsers.test_layout import cells, make_form
 
 

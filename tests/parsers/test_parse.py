@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from intake.libreoffice import convert as convert_with_libreoffice
 from intake.parsers import FileUnreadable, FormNotRecognized, parse, sniff
-from intake.parsers.doc import convert_with_libreoffice
 from tests.parsers import docx_variants as variants
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from intake.registry.loader import load_registry
 from intake.registry.lookup import SqlRegistry, preload
-from intake.verify.memory import Claim
+from intake.registry.memory import Claim
 from intake.verify.protocol import EntityRecord, ProjectRecord, Registry
 
 ALICE = "91140105MAN619RM62"

@@ -23,9 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from intake import values as norm
 from intake.application import Application, Source
 from intake.parsers import ParseError, parse
-from intake.parsers import normalize as norm
+from intake.parsers import normalize as contact
 from intake.parsers.docx import read_docx
 from intake.parsers.layout import read_form
 from intake.parsers.pdf import read_pdf
@@ -60,7 +61,7 @@ def test_normalisers_never_raise_and_keep_their_types(text: str) -> None:
     assert norm.chinese_number(text) is None or norm.chinese_number(text) >= 0  # type: ignore[operator]
     assert isinstance(norm.parse_date(text), (type(None), str, __import__("datetime").date))
     assert isinstance(norm.parse_year(text), (type(None), str, int))
-    for read in (norm.parse_phone, norm.parse_email, norm.parse_code, norm.province_of):
+    for read in (contact.parse_phone, contact.parse_email, contact.parse_code, norm.province_of):
         assert read(text) is None or isinstance(read(text), str)
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from intake.checking import parse_report
-from intake.parsers.doc import convert_with_libreoffice, find_soffice
+from intake.libreoffice import convert as convert_with_libreoffice
+from intake.libreoffice import find_soffice
 from intake.sandbox import (
     EXIT_MEMORY,
     EXIT_TEXT_MEMORY,

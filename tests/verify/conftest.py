@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from intake.application import Application, CcerRow, Declaration, Report
+from intake.registry.memory import Lot, MemoryRegistry
 from intake.verify import verify
-from intake.verify.memory import Lot, MemoryRegistry
 from intake.verify.protocol import EntityRecord, ProjectRecord
 
 D = Decimal

@@ -6,8 +6,14 @@ from decimal import Decimal
 
 import pytest
 
+from intake.application import Problem
 from intake.verify.catalogue import CATALOGUE
 from intake.verify.help import HELP, suggestion
+
+
+def shown(code: str, expected: str | None) -> Problem:
+    """A problem as a page shows it: only its code and expected value matter here."""
+    return Problem(code=code, severity="error", field=None, message="", expected=expected)
 
 
 def test_every_code_of_the_catalogue_has_its_help() -> None:
@@ -25,18 +31,17 @@ def test_every_code_of_the_catalogue_has_its_help() -> None:
 )
 def test_the_largest_request_the_ceiling_allows_is_rounded_down(due: Decimal, largest: str) -> None:
     limit = due * Decimal("0.05")
-    problem = {"code": "RATIO_OVER_LIMIT", "expected": f"≤ {format(limit, 'f')}"}
-    tip = suggestion(problem)
+    tip = suggestion(shown("RATIO_OVER_LIMIT", f"≤ {format(limit, 'f')}"))
     assert tip is not None
     assert f"最多可填 {largest} 吨" in tip
 
 
 def test_pending_left_is_suggested_and_nothing_without_a_shown_number() -> None:
-    tip = suggestion({"code": "PENDING_INSUFFICIENT", "expected": "≤ 12900"})
+    tip = suggestion(shown("PENDING_INSUFFICIENT", "≤ 12900"))
     assert tip is not None
     assert "12900" in tip
-    assert suggestion({"code": "PENDING_INSUFFICIENT", "expected": None}) is None
-    assert suggestion({"code": "EMAIL_INVALID", "expected": "≤ 5"}) is None
+    assert suggestion(shown("PENDING_INSUFFICIENT", None)) is None
+    assert suggestion(shown("EMAIL_INVALID", "≤ 5")) is None
 
 
 def test_message_patterns_name_their_blanks_in_chinese() -> None:

@@ -9,8 +9,8 @@ from decimal import Decimal as D
 import pytest
 
 from intake.application import Application, Report, Source
+from intake.registry.memory import MemoryRegistry
 from intake.verify import verify
-from intake.verify.memory import MemoryRegistry
 
 Run = Callable[..., Report]
 

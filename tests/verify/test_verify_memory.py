@@ -13,7 +13,7 @@ import pytest
 
 from intake.cycles import BUILT_IN, Cycles
 from intake.registry.csvfiles import RegistryLoadError
-from intake.verify.memory import Claim, MemoryRegistry
+from intake.registry.memory import Claim, MemoryRegistry
 
 REGISTRY = Path(__file__).parents[1] / "data" / "verify" / "registry"
 HEADERS = {
@@ -152,7 +152,7 @@ def test_verify_runs_without_web_or_database_modules(tmp_path: Path) -> None:
         "import sys\n"
         "from intake.application import Application\n"
         "from intake.verify import verify\n"
-        "from intake.verify.memory import MemoryRegistry\n"
+        "from intake.registry.memory import MemoryRegistry\n"
         f"registry = MemoryRegistry.from_csv_dir({str(tmp_path / 'registry')!r})\n"
         "verify(Application.from_json({'uscc': '91140105MAN619RM62', 'offset_requested_t': '5'}),"
         " registry)\n"

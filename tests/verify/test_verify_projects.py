@@ -7,8 +7,8 @@ from collections.abc import Callable
 from decimal import Decimal as D
 
 from intake.application import Application, Report
+from intake.registry.memory import Claim, MemoryRegistry
 from intake.verify import verify
-from intake.verify.memory import Claim, MemoryRegistry
 
 Run = Callable[..., Report]
 USCC = "91110000600037341L"

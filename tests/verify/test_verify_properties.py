@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intake.application import Application, CcerRow, Declaration, Source
+from intake.registry.memory import MemoryRegistry
+from intake.values import ratio_pct
 from intake.verify import CATALOGUE, verify
 from intake.verify.catalogue import code_sort_key, field_sort_key
-from intake.verify.memory import MemoryRegistry
-from intake.verify.rules.arithmetic import ratio_pct
 
 amounts = st.builds(lambda n, k: Decimal(n).scaleb(-k), st.integers(1, 10**13), st.integers(0, 3))
 places = st.integers(0, 6)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from intake.application import Application
+from intake.registry.memory import MemoryRegistry
 from intake.verify import verify
-from intake.verify.memory import MemoryRegistry
 
 DATA = Path(__file__).parents[1] / "data" / "verify"
 SAMPLES = sorted((DATA / "expected").glob("*.json"))

@@ -19,8 +19,8 @@ from wtforms.validators import Length
 
 from intake.config import load_settings
 from intake.forms.application import MAX_ROWS, ApplicationForm, CcerRowForm
-from intake.parsers.normalize import has_control_characters
 from intake.review.models import Version
+from intake.values import has_control_characters
 from intake.web.api_models import MAX_TEXT, NO_CONTROL, ApplicationInput
 from intake.web.database import sessions
 from tests.review.review_factories import application
@@ -235,7 +235,9 @@ def test_an_answer_not_matching_its_model_is_a_500_in_the_api_shape(
     with sessions(app)() as session:
         version = session.get(Version, _version_id(session, created))
         assert version is not None
-        version.report_json = {**created["report"], "problems": [{"code": "X"}]}
+        # Readable as a Report, but no severity the published model knows.
+        problem = {"code": "X", "severity": "fatal", "field": None, "message": "m"}
+        version.report_json = {**created["report"], "problems": [problem]}
         session.commit()
     response = client.get(
         f"/api/v1/applications/{created['application_id']}/report", headers=headers

@@ -5,6 +5,11 @@ errors and warnings, and the province and name its form declares; ``version_clai
 holds each CCER row that names a project. Both are filled here from the JSON of the
 versions already stored, as ``intake.review.operations`` writes them from now on.
 
+The stored JSON is read here as it was written when this revision was made (the
+contract's application JSON: a valid quantity is a plain decimal string), not
+through the live ``Application``, so that later changes to the code cannot change
+what this revision does.
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2024-01-04
@@ -12,14 +17,13 @@ Create Date: 2024-01-04
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-
-from intake.application import Application, number
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -31,6 +35,8 @@ QUANTITY = sa.Numeric(20, 4)
 MAX_DECIMALS = 4
 MAX_INTEGER_DIGITS = 11
 BATCH = 500
+# How Application.to_json wrote a quantity that was read as a valid number.
+PLAIN_DECIMAL = re.compile(r"^\+?(\d+(?:\.\d+)?|\.\d+)$")
 SUMMARY: dict[str, Any] = {
     "latest_version": sa.Integer(),
     "requested_t": QUANTITY,
@@ -115,8 +121,7 @@ def _backfill(connection: sa.Connection) -> None:
     for chunk in _chunks(connection):
         summaries, claims = [], []
         for row in chunk:
-            application = Application.from_json(row.application_json or {})
-            read = application if row.application_json else None
+            read: dict[str, Any] | None = row.application_json or None
             claims += _version_claims(row.id, read)
             if newest.get(row.submission_id) == row.number:
                 summaries.append(_summary(row.submission_id, row.number, read, row.report_json))
@@ -151,26 +156,31 @@ def _chunks(connection: sa.Connection) -> Iterator[list[sa.Row[Any, Any, Any, An
 def _summary(
     submission_id: int,
     latest: int,
-    application: Application | None,
+    application: dict[str, Any] | None,
     report_json: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The queue's columns of a submission from its newest version."""
     problems = (report_json or {}).get("problems") or []
     errors = sum(1 for p in problems if isinstance(p, dict) and p.get("severity") == "error")
+    if application is None:
+        requested, province, name = None, None, None
+    else:
+        declaration = application.get("declaration") or {}
+        requested = _storable(_number(application.get("offset_requested_t")))
+        province = _text(declaration.get("province"))[:50] or None
+        name = _text(application.get("entity_name"))[:200] or None
     return {
         "submission_id": submission_id,
         "latest_version": latest,
-        "requested_t": _storable(number(application.offset_requested_t)) if application else None,
+        "requested_t": requested,
         "error_count": errors,
         "warning_count": len(problems) - errors,
-        "declared_province": (application.declaration.province or "")[:50] or None
-        if application
-        else None,
-        "declared_name": (application.entity_name or "")[:200] or None if application else None,
+        "declared_province": province,
+        "declared_name": name,
     }
 
 
-def _version_claims(version_id: int, application: Application | None) -> list[dict[str, Any]]:
+def _version_claims(version_id: int, application: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Each CCER row of the version that names a project."""
     if application is None:
         return []
@@ -178,12 +188,25 @@ def _version_claims(version_id: int, application: Application | None) -> list[di
         {
             "version_id": version_id,
             "row_index": index,
-            "project_number": row.project_number[:64],
-            "quantity_t": _storable(number(row.cancel_quantity_t)),
+            "project_number": row["project_number"][:64],
+            "quantity_t": _storable(_number(row.get("cancel_quantity_t"))),
         }
-        for index, row in enumerate(application.ccer_rows, start=1)
-        if row.project_number
+        for index, row in enumerate(application.get("ccer_rows") or [], start=1)
+        if row.get("project_number")
     ]
+
+
+def _number(value: object) -> Decimal | None:
+    """A stored quantity as a Decimal when it was a valid number, else None."""
+    if value is None:
+        return None
+    text = str(value)
+    return Decimal(text.lstrip("+")) if PLAIN_DECIMAL.match(text) else None
+
+
+def _text(value: object) -> str:
+    """A stored text field, '' when blank."""
+    return "" if value is None else str(value)
 
 
 def _storable(value: Decimal | None) -> Decimal | None:

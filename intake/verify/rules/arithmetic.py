@@ -4,24 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from fractions import Fraction
 
+from intake.values import decimals_written, ratio_pct
 from intake.verify.check import Check
 from intake.verify.engine import Found, rule
-
-
-def decimals_written(value: Decimal) -> int:
-    """How many decimals the applicant wrote (``4.90`` -> 2)."""
-    exponent = value.as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def ratio_pct(offset: Decimal, due: Decimal, places: int) -> Decimal:
-    """offset ÷ due × 100, rounded half-up to ``places`` decimals, exactly."""
-    scaled = Fraction(offset) * 100 * 10**places / Fraction(due)
-    # Half-up for a positive value: floor(x + 1/2), in exact rational arithmetic.
-    rounded = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
-    return Decimal(f"{rounded}E-{places}")  # from text: exact whatever the context
 
 
 @rule("RATIO_MISMATCH", field="offset_ratio_pct")

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from intake.checking import Checker, Claims
-from intake.registry.models import CcerLot, LotStatus
+from intake.review import registration_queries
 from intake.review.models import Submission, Version
 from intake.verify.protocol import Registry
 from intake.web.database import db, settings
@@ -72,15 +71,7 @@ def pending_projects(uscc: str, exclude: int | None) -> list[PendingProject]:
     lookup = registry()
     pending = lookup.pending(uscc)
     claimed = lookup.claimed_elsewhere(uscc, exclude)
-    names = dict(
-        db()
-        .execute(
-            select(CcerLot.project_number, CcerLot.project_name).where(
-                CcerLot.uscc == uscc, CcerLot.status == LotStatus.PENDING.value
-            )
-        )
-        .all()
-    )
+    names = registration_queries.pending_project_names(db(), uscc)
     return [
         PendingProject(
             number,

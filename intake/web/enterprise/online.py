@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
-from intake.application import Application
+from intake.application import Application, Problem, Report
 from intake.forms.application import ApplicationForm, data_from_application, initial_data
 from intake.review import operations
 from intake.review.models import Submission, Version
@@ -115,10 +115,10 @@ def _render(
     projects: list[Any],
     latest: Version | None,
 ) -> str:
-    problems = _latest_problems(latest)
-    by_field: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for problem in problems:
-        path = problem.get("field") or ""
+    report = _latest_report(latest)
+    by_field: dict[str, list[Problem]] = defaultdict(list)
+    for problem in report.problems:
+        path = problem.field or ""
         by_field[_SHOWN_AT.get(path, path)].append(problem)
     return render_template(
         "enterprise/form.html",
@@ -126,9 +126,9 @@ def _render(
         submission=submission,
         version=latest,
         projects=projects,
-        problems=problems,
+        problems=report.problems,
         by_field=by_field,
-        errors=[p for p in problems if p["severity"] == "error"],
+        errors=report.errors,
         review=review_status(submission) if submission is not None else None,
         cycle=form.cycle,
         limit_pct=form.cycle.ceiling_pct,
@@ -136,11 +136,11 @@ def _render(
     )
 
 
-def _latest_problems(version: Version | None) -> list[dict[str, Any]]:
-    if version is None or version.report_json is None:
-        return []
+def _latest_report(version: Version | None) -> Report:
+    if version is None:
+        return reporting.visible(None, None, user())
     uscc = (version.application_json or {}).get("uscc")
-    return reporting.visible_problems(version.report_json.get("problems") or [], uscc, user())
+    return reporting.visible(version.report, uscc, user())
 
 
 def _application_of(version: Version | None) -> Application | None:

@@ -7,16 +7,15 @@ from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
 from intake.forms.review import ActionForm
 from intake.forms.upload import UploadForm
-from intake.review import notify, operations
+from intake.review import notify, operations, queries
 from intake.review.diff import diff_applications, diff_problems
 from intake.review.export import BEIJING
-from intake.review.models import CheckState, Submission, SubmissionState, Version
+from intake.review.models import CheckState, Version
 from intake.review.registration import ReviewError
 from intake.verify.catalogue import label
 from intake.web import reporting
@@ -60,14 +59,9 @@ def home() -> str | Response:
     if user().role != Role.ENTERPRISE:
         return redirect(url_for("dashboard.home"))
     uscc = user().uscc or ""
-    submissions = db().scalars(
-        select(Submission)
-        .where(Submission.uscc == uscc, Submission.state != SubmissionState.DISCARDED.value)
-        .order_by(Submission.id.desc())
-    )
     return render_template(
         "enterprise/home.html",
-        submissions=list(submissions),
+        submissions=queries.entity_submissions(db(), uscc),
         entity=registry().entity(uscc),
         notices=notify.notices_for(db(), uscc, unread_only=True),
         notice_form=ActionForm(),
@@ -194,8 +188,8 @@ def changes(submission_id: int, number: int) -> str | Response:
         return redirect(_version_url(version))
     previous = own_version(submission_id, number - 1)
     uscc = (version.application_json or {}).get("uscc")
-    before = reporting.visible_problems(_problems(previous), uscc, user())
-    after = reporting.visible_problems(_problems(version), uscc, user())
+    before = reporting.visible(previous.report, uscc, user()).problems
+    after = reporting.visible(version.report, uscc, user()).problems
     return render_template(
         "enterprise/changes.html",
         version=version,
@@ -205,22 +199,17 @@ def changes(submission_id: int, number: int) -> str | Response:
     )
 
 
-def _problems(version: Version) -> list[dict[str, Any]]:
-    problems: list[dict[str, Any]] = (version.report_json or {}).get("problems") or []
-    return problems
-
-
 def _report_context(version: Version) -> dict[str, Any]:
     application = version.application_json
     uscc = (application or {}).get("uscc")
-    problems = reporting.visible_problems(_problems(version), uscc, user())
+    report = reporting.visible(version.report, uscc, user())
     return {
         "version": version,
         "submission": version.submission,
         "application": application,
-        "sections": reporting.sections(application, problems),
-        "errors": [p for p in problems if p["severity"] == "error"],
-        "warnings": [p for p in problems if p["severity"] == "warning"],
+        "sections": reporting.sections(application, report.problems),
+        "errors": report.errors,
+        "warnings": report.warnings,
         "foreign_uscc": uscc is not None and uscc != user().uscc,
         "next_url": request.path,
         "review": review_status(version.submission, version),
