@@ -18,6 +18,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from intake.parsers.text import FileUnreadable
 
@@ -38,6 +39,8 @@ MAX_UPSCALE = 2.0
 MIN_LONG_SIDE = 1600
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# iPhone photos arrive as HEIC: Pillow opens them through libheif like any other image.
+register_heif_opener()
 
 
 def load_image_file(path: Path) -> Array:
