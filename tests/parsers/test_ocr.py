@@ -423,3 +423,18 @@ def test_tidy_drops_spaces_next_to_chinese_only() -> None:
     assert ocr.tidy(" 2023 年 11 月 2 日 ") == "2023年11月2日"
     assert ocr.tidy("申请抵销量 (吨)") == "申请抵销量(吨)"
     assert ocr.tidy("CCER 1380 2015") == "CCER 1380 2015"
+
+
+@pytest.mark.parametrize(
+    ("text", "broken"),
+    [
+        ("91406360ED1AG56CEQ", False),
+        ("91406360ED1MG56CEQ", True),
+        ("C5541819771", False),
+        ("91406360ED1MG56CE", False),
+    ],
+)
+def test_only_a_code_shaped_like_a_uscc_with_a_wrong_check_digit_is_read_again(
+    text: str, broken: bool
+) -> None:
+    assert ocr._broken_uscc(text) is broken
