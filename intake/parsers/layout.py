@@ -331,8 +331,9 @@ class _Reader:
 
 
 # The signature line: 申请单位名称（公章）, or 盖章; a seal over it may take a character or two
-# from the recogniser (申请单住名称（公）), so the bracketed 公 after 名称 is enough.
-_SIGNATURE = re.compile(r"名称\(公章?\)?|\(?公章\)?|盖章")
+# from the recogniser (申请单住名称（公）, 申请单住名称「公员）), so 名称, a bracket and 公
+# are enough.
+_SIGNATURE = re.compile(r"名称\W?公章?\W?|\(?公章\)?|盖章")
 
 # A blank holds digits, separators, underscores or Chinese numerals, never other words.
 _BLANK = r"(?P<v>(?:[^a-zA-Z\u4e00-\u9fff%]|[〇零一二三四五六七八九十百千万])*?)"

@@ -33,6 +33,10 @@ WIDTH_STEP = 8
 # Columns of one recognition call (crops × their padded width): enough to amortise the call,
 # few enough that each worker gets several calls.
 BATCH_COLUMNS = 2400
+# A batch holds crops at most this much wider than its narrowest (plus a few columns):
+# the narrow ones are padded to the widest, and padding costs as much as text.
+WIDTH_SPREAD = 1.3
+WIDTH_SLACK = 32
 
 _engine_lock = threading.Lock()
 _engine_instance: Any = None
@@ -127,12 +131,17 @@ def _rec_width(crop: Array) -> int:
 
 
 def _batches(widths: list[int]) -> list[list[int]]:
-    """Indices of the crops grouped, narrowest first, into batches of at most BATCH_COLUMNS."""
+    """Indices of the crops grouped, narrowest first, into batches of similar width.
+
+    A batch holds at most BATCH_COLUMNS padded columns, and no crop much wider than
+    its narrowest.
+    """
     batches: list[list[int]] = []
     current: list[int] = []
     for index in sorted(range(len(widths)), key=widths.__getitem__):
         padded = math.ceil(widths[index] / WIDTH_STEP) * WIDTH_STEP
-        if current and (len(current) + 1) * padded > BATCH_COLUMNS:
+        full = (len(current) + 1) * padded > BATCH_COLUMNS
+        if current and (full or padded > WIDTH_SPREAD * widths[current[0]] + WIDTH_SLACK):
             batches.append(current)
             current = []
         current.append(index)

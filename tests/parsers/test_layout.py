@@ -235,7 +235,9 @@ def test_declared_ratio_with_its_percent_sign_keeps_its_confidence() -> None:
     assert app.sources["declaration.ratio_pct"].confidence == pytest.approx(0.98)
 
 
-@pytest.mark.parametrize("signature", ["申请单住名称（公）", "申请单位名称（公章）", "盖章："])
+@pytest.mark.parametrize(
+    "signature", ["申请单住名称（公）", "申请单住名称「公员）", "申请单位名称（公章）", "盖章："]
+)
 def test_signature_line_with_a_character_lost_under_the_seal_gives_the_date(
     signature: str,
 ) -> None:
