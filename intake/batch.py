@@ -31,7 +31,9 @@ from intake.sandbox import Limits
 LIVE_STATES = (SubmissionState.SUBMITTED.value,)
 # Above this many units a batch reads the whole registry rather than send a huge IN list.
 MAX_IN_LIST = 1000
-FORM_SUFFIXES = frozenset({".docx", ".doc", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+FORM_SUFFIXES = frozenset(
+    {".docx", ".doc", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".heic", ".heif"}
+)
 
 
 def live_claims(session: Session, usccs: Sequence[str] | None = None) -> list[Claim]:

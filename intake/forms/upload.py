@@ -7,7 +7,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from intake.forms.base import IntakeForm
 
 # Only a first hint for the user: the type is decided from the content by the parsers.
-EXTENSIONS = ["docx", "doc", "pdf", "jpg", "jpeg", "png", "tif", "tiff"]
+EXTENSIONS = ["docx", "doc", "pdf", "jpg", "jpeg", "png", "tif", "tiff", "heic", "heif"]
 
 
 class UploadForm(IntakeForm):
@@ -17,7 +17,9 @@ class UploadForm(IntakeForm):
         "申请表文件",
         validators=[
             FileRequired(message="请选择要上传的文件"),
-            FileAllowed(EXTENSIONS, message="请上传 .docx、.doc、.pdf、.jpg、.png 或 .tif 文件"),
+            FileAllowed(
+                EXTENSIONS, message="请上传 .docx、.doc、.pdf、.jpg、.png、.tif 或 .heic 文件"
+            ),
         ],
-        description="支持 Word（.docx、.doc）、PDF 以及扫描件或照片（.jpg、.png、.tif）",
+        description="支持 Word（.docx、.doc）、PDF 以及扫描件或照片（.jpg、.png、.tif、.heic）",
     )

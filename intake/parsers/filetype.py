@@ -41,6 +41,8 @@ def kind_of(head: bytes) -> Kind:
         return "empty"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image"
+    if _is_heif(head):
+        return "image"
     for magic, kind, _ in SIGNATURES:
         if head.startswith(magic):
             return kind
@@ -53,12 +55,15 @@ def kind_of(head: bytes) -> Kind:
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
 
 
+def _is_heif(head: bytes) -> bool:
+    """True for a HEIC/HEIF/AVIF picture (an iPhone's photo): an ISO ``ftyp`` box of that brand."""
+    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
+
+
 def describe(head: bytes) -> str:
     """What a file's first bytes look like, in Chinese, for a message to the user."""
-    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
-        return (
-            "HEIC/HEIF 图片（苹果手机默认的照片格式），请在手机上改存为 JPG，或导出为 JPG 后再上传"
-        )
+    if _is_heif(head):
+        return "HEIC/HEIF 图片（苹果手机的照片格式）"
     for magic, _, name in SIGNATURES:
         if head.startswith(magic):
             return name

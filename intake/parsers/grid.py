@@ -48,9 +48,12 @@ def rule_masks(ink: Array) -> tuple[Array, Array]:
     return np.asarray(horizontal, np.uint8), np.asarray(vertical, np.uint8)
 
 
-def table_quad(ink: Array) -> NDArray[np.float32] | None:
-    """Corners (TL, TR, BR, BL) of the largest ruled table, or None."""
-    horizontal, vertical = rule_masks(ink)
+Rules = tuple[Array, Array]
+
+
+def table_quad(ink: Array, masks: Rules | None = None) -> NDArray[np.float32] | None:
+    """Corners (TL, TR, BR, BL) of the largest ruled table, or None (``masks``: its rule masks)."""
+    horizontal, vertical = masks or rule_masks(ink)
     lines = cv2.bitwise_or(horizontal, vertical)
     contours, _ = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
@@ -73,9 +76,9 @@ def table_quad(ink: Array) -> NDArray[np.float32] | None:
     )
 
 
-def find_grid(ink: Array) -> Grid | None:
+def find_grid(ink: Array, masks: Rules | None = None) -> Grid | None:
     """The table's cells on an upright page, or None when no ruled table is there."""
-    horizontal, vertical = rule_masks(ink)
+    horizontal, vertical = masks or rule_masks(ink)
     box = _table_box(np.asarray(cv2.bitwise_or(horizontal, vertical), np.uint8))
     if box is None:
         return None
@@ -155,9 +158,9 @@ def _centres(flags: NDArray[np.bool_], edge_length: int) -> list[int]:
     return centres
 
 
-def text_mask(ink: Array) -> Array:
+def text_mask(ink: Array, masks: Rules | None = None) -> Array:
     """The ink with the ruling lines (and their anti-aliased edges) taken out."""
-    horizontal, vertical = rule_masks(ink)
+    horizontal, vertical = masks or rule_masks(ink)
     height, width = ink.shape
     # Only long rules: a character's own strokes are short and must stay.
     rules = cv2.bitwise_or(

@@ -18,6 +18,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from intake.parsers.text import FileUnreadable
 
@@ -36,8 +37,12 @@ MAX_WORK_SIDE = 2400
 A4_LONG_SIDE = 2339
 MAX_UPSCALE = 2.0
 MIN_LONG_SIDE = 1600
+# Turns smaller than this (degrees) are not worth resampling the page for.
+MIN_ROTATION = 0.05
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# iPhone photos arrive as HEIC: Pillow opens them through libheif like any other image.
+register_heif_opener()
 
 
 def load_image_file(path: Path) -> Array:
@@ -169,6 +174,21 @@ def _is_one_bit(picture: Array) -> bool:
     return float(middle.mean()) < 0.003
 
 
+def is_colourless(picture: Array, spread: int = 12) -> bool:
+    """True when no sampled pixel's channels differ by more than ``spread`` (a grey page)."""
+    if picture.ndim == 2:
+        return True
+    sample = picture[::5, ::5].astype(np.int16)
+    return bool((sample.max(axis=2) - sample.min(axis=2)).max() <= spread)
+
+
+def to_gray(image: Array) -> Array:
+    """Grayscale copy of a BGR or gray image."""
+    if image.ndim == 2:
+        return image
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
+
+
 def flatten_lighting(gray: Array) -> Array:
     """Divide out uneven lighting (a photo's shadows) so paper is near white everywhere."""
     # The background varies slowly: estimate it on a quarter-size copy (16 times less work).
@@ -229,7 +249,7 @@ def _sharpest(xs: NDArray[np.intp], ys: NDArray[np.intp], angles: NDArray[np.flo
 
 def rotate(image: Array, degrees: float) -> Array:
     """Rotate about the centre by ``degrees`` (counter-clockwise), filling with white."""
-    if abs(degrees) < 0.05:
+    if abs(degrees) < MIN_ROTATION:
         return image
     height, width = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)

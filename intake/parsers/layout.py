@@ -9,6 +9,7 @@ wording differences between 附表1 and 附表2.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,8 +46,9 @@ def _upper_code(text: str | None) -> str | None:
     return parse_code(text, upper=True)
 
 
-# A unit after a quantity's label: (吨), (tCO2e), (吨二氧化碳当量)...
-_UNIT = r"(\([^)]{0,12}\))?$"
+# A unit after a quantity's label: (吨), (tCO2e), (吨二氧化碳当量)... On a poor scan the
+# recogniser reads the brackets around a short unit as a colon or drops them: 量:吨, 量吨:.
+_UNIT = r"(\([^)]{0,12}\)|[(:]?(吨|t|tCO2e)[):]?)?$"
 # Patterns run on the squashed label (no white space, half-width, ASCII brackets).
 LABELS: tuple[Label, ...] = (
     _label("uscc", r"^统一社会(信用)?代码|^(社会)?信用代码", _upper_code),
@@ -313,9 +315,9 @@ class _Reader:
     def _read_signed_date(self, lines: list[Cell]) -> None:
         for i, cell in enumerate(lines):
             key = label_key(cell.text)
-            if "公章" not in key and "盖章" not in key:
+            if not _SIGNATURE.search(key):
                 continue
-            after = re.split(r"\(?公章\)?|盖章", fold_width(cell.text), maxsplit=1)[-1]
+            after = _SIGNATURE.split(label_key(cell.text), maxsplit=1)[-1]
             candidates = [after, *(c.text for c in lines[i + 1 : i + 4])]
             sources = [cell.source, *(c.source for c in lines[i + 1 : i + 4])]
             for text, source in zip(candidates, sources, strict=True):
@@ -326,11 +328,19 @@ class _Reader:
             return
 
 
+# The signature line: 申请单位名称（公章）, or 盖章; a seal over it may take a character or two
+# from the recogniser (申请单住名称（公）, 申请单住名称「公员）), so 名称, a bracket and 公
+# are enough.
+_SIGNATURE = re.compile(r"名称\W?公章?\W?|\(?公章\)?|盖章")
+
 # A blank holds digits, separators, underscores or Chinese numerals, never other words.
 _BLANK = r"(?P<v>(?:[^a-zA-Z\u4e00-\u9fff%]|[〇零一二三四五六七八九十百千万])*?)"
 _DECL_OFFSET = re.compile(r"CCER\)?" + _BLANK + r"(?:t\s*C\s*[O0]|吨)", re.IGNORECASE)
 _DECL_YEAR = re.compile(r"用于(?P<v>[^年，,]{0,8}?)年(度)?全国碳市场")
-_DECL_RATIO = re.compile(r"应清缴配额(量)?的" + _BLANK + "%")
+# The % may be misread (°) or lost on a poor scan: the figure then ends at the next sign.
+_DECL_RATIO = re.compile(r"应清缴配额(量)?的" + _BLANK + r"(?P<unit>%|(?=[^\d.\s_]))")
+# A figure of the 声明 read without its % sign may have lost more: below LOW_CONFIDENCE.
+UNSURE = 0.79
 _ADDRESSEE = re.compile(r"^(?P<v>.*?)(生态环境厅|生态环境局|生态环境)")
 
 
@@ -356,7 +366,10 @@ def read_declaration(lines: list[Cell], app: Application) -> None:
         if match:
             raw = match.group("v").replace("_", " ")
             setattr(decl, name, read(raw))
-            app.sources[f"declaration.{name}"] = owners(match.start("v"))
+            source = owners(match.start("v"))
+            if "unit" in match.groupdict() and not match.group("unit") and source.confidence:
+                source = dataclasses.replace(source, confidence=min(source.confidence, UNSURE))
+            app.sources[f"declaration.{name}"] = source
     app.declaration = decl
 
 

@@ -184,3 +184,63 @@ def test_label_wordings_seen_on_real_forms(label: str, field: str) -> None:
     found = match_label(label)
     assert found is not None
     assert found[0].field == field
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("2022年应清缴配额\n量：吨", "due_allowance_t"),
+        ("申请抵销量吨：", "offset_requested_t"),
+        ("申请抵销量:t", "offset_requested_t"),
+    ],
+)
+def test_unit_whose_brackets_the_scan_lost_still_marks_the_label(label: str, field: str) -> None:
+    form = make_form()
+    row = form.rows[3]
+    index = 0 if field == "due_allowance_t" else 2
+    row[index] = Cell(label, row[index].source)
+    app = read_form(form)
+    assert getattr(app, field) == Decimal("5412559" if index == 0 else "124500")
+
+
+def test_a_value_after_a_colon_is_not_taken_for_a_unit() -> None:
+    form = make_form()
+    form.rows[7] = cells("注销量：25800吨", "", "项目编号", "1203")
+    assert read_form(form).ccer_rows[0].cancel_quantity_t == Decimal("25800")
+
+
+def _ocr_lines(texts: list[str]) -> list[Cell]:
+    return [
+        Cell(t, Source(where=f"第1页 第{i}行", page=1, confidence=0.98))
+        for i, t in enumerate(texts)
+    ]
+
+
+@pytest.mark.parametrize("ending", ["1.67，。", "1.67°。", "1.67"])
+def test_declared_ratio_read_without_its_percent_sign_is_kept_but_unsure(ending: str) -> None:
+    lines = [*DECLARATION]
+    lines[3] = f"碳市场抵销配额清缴，抵销比例占我单位2022年应清缴配额量的{ending}"
+    form = make_form(lines=lines)
+    form.lines = _ocr_lines(lines)
+    app = read_form(form)
+    assert app.declaration.ratio_pct == Decimal("1.67")
+    assert (app.sources["declaration.ratio_pct"].confidence or 1) < 0.80
+
+
+def test_declared_ratio_with_its_percent_sign_keeps_its_confidence() -> None:
+    form = make_form()
+    form.lines = _ocr_lines([c.text for c in form.lines])
+    app = read_form(form)
+    assert app.declaration.ratio_pct == Decimal("2.30")
+    assert app.sources["declaration.ratio_pct"].confidence == pytest.approx(0.98)
+
+
+@pytest.mark.parametrize(
+    "signature", ["申请单住名称（公）", "申请单住名称「公员）", "申请单位名称（公章）", "盖章："]
+)
+def test_signature_line_with_a_character_lost_under_the_seal_gives_the_date(
+    signature: str,
+) -> None:
+    lines = [*DECLARATION]
+    lines[5] = signature
+    assert str(read_form(make_form(lines=lines)).signed_date) == "2023-09-06"

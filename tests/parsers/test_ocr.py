@@ -423,3 +423,37 @@ def test_tidy_drops_spaces_next_to_chinese_only() -> None:
     assert ocr.tidy(" 2023 年 11 月 2 日 ") == "2023年11月2日"
     assert ocr.tidy("申请抵销量 (吨)") == "申请抵销量(吨)"
     assert ocr.tidy("CCER 1380 2015") == "CCER 1380 2015"
+
+
+@pytest.mark.parametrize(
+    ("text", "broken"),
+    [
+        ("91406360ED1AG56CEQ", False),
+        ("91406360ED1MG56CEQ", True),
+        ("C5541819771", False),
+        ("91406360ED1MG56CE", False),
+    ],
+)
+def test_only_a_code_shaped_like_a_uscc_with_a_wrong_check_digit_is_read_again(
+    text: str, broken: bool
+) -> None:
+    assert ocr._broken_uscc(text) is broken
+
+
+def test_line_crops_are_batched_by_width_and_padded_to_the_widest_only() -> None:
+    from intake.parsers import ocrengine
+
+    crops = [np.full((48, w, 3), 255, np.uint8) for w in (600, 90, 100, 2000, 95, 610)]
+    widths = [ocrengine._rec_width(c) for c in crops]
+    batches = ocrengine._batches(widths)
+    assert sorted(i for b in batches for i in b) == list(range(len(crops)))
+    for batch in batches:
+        padded = max(widths[i] for i in batch)
+        assert len(batch) == 1 or len(batch) * padded <= ocrengine.BATCH_COLUMNS
+    # The three narrow crops share a batch, far below RapidOCR's floor of 320 columns.
+    narrow = next(b for b in batches if 1 in b)
+    assert sorted(narrow) == [1, 2, 4]
+    tensor = ocrengine._tensor(crops, narrow, widths)
+    assert tensor.shape == (3, 3, 48, 104)
+    assert float(tensor.max()) == 1.0
+    assert float(tensor[:, :, :, 100:].max()) <= 1.0
