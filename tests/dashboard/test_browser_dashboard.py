@@ -49,6 +49,8 @@ def _login(browser: Any, url: str, username: str, viewport: dict[str, int]) -> A
 
 def _fits(page: Any) -> bool:
     """Nothing but the scrolling tables is wider than the screen."""
+    # After a click the heading can be there before the style sheet is applied.
+    page.wait_for_load_state("load")
     width: int = page.evaluate("document.documentElement.scrollWidth")
     screen: int = page.viewport_size["width"]
     return width <= screen
