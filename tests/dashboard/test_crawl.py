@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from flask import Flask
 
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 ROLES = ("demo-enterprise", "demo-enterprise-2", "demo-province", "demo-province-2",
          "demo-ministry", "admin")  # fmt: skip

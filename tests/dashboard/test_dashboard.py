@@ -17,7 +17,7 @@ from intake.registry.models import CcerLot, Entity
 from intake.review.models import Submission
 from intake.review.records import Registration
 from intake.web.database import sessions
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 
 def figure(page: str, name: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from intake.review.records import Decision
 from intake.web.database import sessions
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 
 def _decision(app: Flask, kind: str, uscc: str) -> Decision:

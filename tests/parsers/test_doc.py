@@ -17,10 +17,10 @@ from intake.parsers.doc import (
 )
 from intake.parsers.docx import read_docx
 from intake.parsers.text import FileUnreadable, FormText
-from tests.parsers import docx_variants as variants
+from tests.fixtures import docx_variants as variants
+from tests.fixtures.data import FORMS
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "docx"
-V01 = DATA / "v01.docx"
+V01 = FORMS / "v01.docx"
 ENCRYPTED = "文件已加密（设置了打开密码），请去除密码后重新上传"
 
 needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice is not installed")

@@ -21,8 +21,8 @@ import pytest
 from intake.parsers import ParseError, parse
 from intake.verify import verify
 from intake.verify.memory import MemoryRegistry
-from tests.parsers import office_variants as variants
-from tests.parsers.office_cases import Case, World, make_case, make_world
+from tests.fixtures import office_variants as variants
+from tests.fixtures.office_cases import Case, World, make_case, make_world
 
 FIELD_TARGET = 0.99
 CODES_TARGET = 0.95

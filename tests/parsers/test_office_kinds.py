@@ -21,7 +21,7 @@ from intake.parsers.normalize import (
 )
 from intake.parsers.pdflines import is_ideograph, is_page_furniture
 from intake.parsers.text import Cell, FormText
-from tests.parsers.test_layout import cells, make_form
+from tests.fixtures.form_text import cells, make_form
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ Run with ``-s`` to see the table.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -17,8 +18,8 @@ import numpy as np
 import pytest
 
 from intake.parsers import FileUnreadable, image, pagefind, seal, sniff
-from tests.parsers import office_forms, office_scans
-from tests.parsers.office_score import (
+from tests.fixtures import office_forms, office_scans
+from tests.fixtures.office_score import (
     FileScore,
     calibration,
     details,
@@ -27,6 +28,8 @@ from tests.parsers.office_score import (
     table,
 )
 
+# One worker builds and reads the corpus (office_scores), under a lock on its folder.
+pytestmark = pytest.mark.xdist_group("office-scans")
 ROOT = Path(__file__).resolve().parents[2]
 PER_KIND = 2  # one sealed, one unsealed form of each kind
 
@@ -35,9 +38,14 @@ PER_KIND = 2  # one sealed, one unsealed form of each kind
 def office_scores() -> list[FileScore]:
     """Every corpus file read once (or taken from the cache) and scored."""
     folder = Path(os.environ.get("INTAKE_OFFICE_CORPUS", ROOT / ".cache" / "office-scans"))
-    files = office_scans.build(folder, per_kind=PER_KIND)
-    cache = ocr_cache_dir(folder)
-    scores = [score_file(path, cache) for path in files]
+    folder.mkdir(parents=True, exist_ok=True)
+    # Another run on the same checkout (another worker, another developer) waits here
+    # rather than writing the same files at the same time; then it reads them cached.
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        files = office_scans.build(folder, per_kind=PER_KIND)
+        cache = ocr_cache_dir(folder)
+        scores = [score_file(path, cache) for path in files]
     print("\n" + table(scores) + "\n\n" + calibration(scores) + "\n" + details(scores))
     return scores
 

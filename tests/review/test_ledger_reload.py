@@ -27,7 +27,7 @@ from intake.review.operations import create_from_form
 from intake.review.recall import run_recall
 from intake.review.records import Cancellation, Registration
 from intake.web.database import sessions
-from tests.registry.exports import (
+from tests.fixtures.exports import (
     LOTS,
     OTHER_USCC,
     USCC,
@@ -37,7 +37,7 @@ from tests.registry.exports import (
     totals,
     write_export,
 )
-from tests.review.review_factories import D, Users, application, make_users, stamp
+from tests.fixtures.review import D, Users, application, make_users, stamp
 
 PERIOD_END = dt.date(2023, 12, 31)
 RECALL_DAY = dt.date(2024, 1, 22)

@@ -56,7 +56,7 @@ from intake.review.models import Submission, Version
 from intake.review.recall import run_recall
 from intake.review.records import AuditEntry, Registration
 from intake.web.database import sessions
-from tests.conftest import PG_URL
+from tests.fixtures.database import PG_URL
 
 D = Decimal
 EXAMPLES = int(os.environ.get("INTAKE_STATEFUL_EXAMPLES", "100"))  # per database: 200 in all

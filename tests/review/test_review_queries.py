@@ -20,7 +20,7 @@ from intake.review import claims, notify, queries
 from intake.review.decisions import approve, mark_project, reject, submit
 from intake.review.queries import QueueFilter
 from intake.review.usage import project_usage
-from tests.review.review_factories import (
+from tests.fixtures.review import (
     BINGTUAN_USCC,
     OTHER_USCC,
     USCC,

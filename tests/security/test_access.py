@@ -27,7 +27,8 @@ from intake.accounts.operations import create_user, find_user, issue_token
 from intake.demo import DEMO_PASSWORD
 from intake.review.models import Submission, Version
 from intake.review.records import AuditEntry, Decision, ReviewNote
-from tests.web.conftest import login, samples_forms
+from tests.fixtures.data import FORMS
+from tests.fixtures.web import login
 
 # What only enterprise A (华能双河, 新疆生产建设兵团) and its reviewers may see.
 A_MARKERS = ("91659001MAL8YR44XK", "华能双河", "C8122225684", "752068687273")
@@ -63,7 +64,7 @@ def world(app: Flask, db_session: Session) -> dict[str, Any]:
     """A's submitted application, province Y's reviewer, and API tokens for every user."""
     client = app.test_client()
     login(client)
-    data = (samples_forms() / "v01.docx").read_bytes()
+    data = (FORMS / "v01.docx").read_bytes()
     response = client.post(
         "/upload", data={"file": (io.BytesIO(data), "v01.docx")}, content_type="multipart/form-data"
     )
@@ -216,7 +217,7 @@ def test_report_on_a_foreign_uscc_says_only_that_it_does_not_match(
 ) -> None:
     from intake.checking import parse_report
 
-    application = parse_report(samples_forms() / "v01.docx").application
+    application = parse_report(FORMS / "v01.docx").application
     assert application is not None
     application.entity_name = "某某有限公司"
     application.ccer_account_id = "C0000000001"

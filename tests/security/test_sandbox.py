@@ -19,10 +19,11 @@ from intake.sandbox import (
     outcome,
     parse_isolated,
 )
-from tests.security import hostile
+from tests.fixtures import hostile
+from tests.fixtures.data import FORMS
 
 LIMITS = Limits(timeout_s=30, memory_mb=2048)
-SCAN = Path("/work/shared/samples/forms/v10.pdf")
+SCAN = FORMS / "v10.pdf"
 
 
 def test_isolated_parse_equals_in_process_parse_with_sources() -> None:

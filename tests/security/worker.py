@@ -24,8 +24,9 @@ from intake.review import decisions, operations
 from intake.review.models import Submission, SubmissionState
 from intake.review.registration import ReviewError
 from intake.storage import Storage
+from tests.fixtures.data import FORMS
 
-FORM = Path(__file__).resolve().parents[1] / "data" / "docx" / "v01.docx"
+FORM = FORMS / "v01.docx"
 
 
 def step(name: str) -> None:

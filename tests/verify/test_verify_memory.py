@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from intake.verify.memory import Claim, MemoryRegistry, RegistryFileError
+from tests.fixtures.data import SAMPLE_REGISTRY as REGISTRY
 
-REGISTRY = Path(__file__).parents[1] / "data" / "verify" / "registry"
 HEADERS = {
     "entities.csv": "uscc,name,province,ccer_account_id,ets_account_id,accounts_bound",
     "allocations.csv": "uscc,year,due_allowance_t",

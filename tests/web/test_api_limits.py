@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 
 from intake.web.api_input import APPLICATION
 from intake.web.openapi import SCHEMAS
-from tests.review.review_factories import application
-from tests.web.test_api import token_for
+from tests.fixtures.review import application
+from tests.fixtures.web import token_for
 
 
 def valid() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 
-from tests.web.test_api import token_for
+from tests.fixtures.web import token_for
 
 EXAMPLES = 50  # per operation and mode
 
