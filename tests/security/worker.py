@@ -82,9 +82,12 @@ def next_case(session: Session, base: Application) -> tuple[User, Application] |
                 continue
             quantity = Decimal(1 + lot.id % 3)
             application = dataclasses.replace(
-                base, uscc=lot.uscc, year=year, offset_requested_t=quantity,
+                base,
+                uscc=lot.uscc,
+                year=year,
+                offset_requested_t=quantity,
                 ccer_rows=[CcerRow(quantity, lot.project_number)],
-            )  # fmt: skip
+            )
             return owner, application
     return None
 
