@@ -53,7 +53,8 @@ def _login(browser: Any, url: str, username: str, viewport: dict[str, int]) -> A
 def _fits(page: Any) -> bool:
     """Nothing but the scrolling tables is wider than the screen."""
     width: int = page.evaluate("document.documentElement.scrollWidth")
-    return width <= page.viewport_size["width"]
+    screen: int = page.viewport_size["width"]
+    return width <= screen
 
 
 def _shot(page: Any, name: str) -> None:

@@ -118,14 +118,19 @@ def test_every_page_of_a_multi_page_tiff_is_read(office_scores: list[FileScore])
 # ---------------------------------------------------------------- fast, no OCR
 
 
-def page(font: str = "uming", sealed: bool = True) -> np.ndarray:  # type: ignore[type-arg]
+def page(font: str = "uming", sealed: bool = True) -> image.Array:
     """A drawn form at 200 dpi."""
     truth = office_forms.random_application(7, sealed=sealed)
     return office_forms.draw_pages(truth.application, font, 200)[0]
 
 
+def grey_page(sealed: bool = True) -> image.Array:
+    """The drawn form in grey."""
+    return np.asarray(cv2.cvtColor(page(sealed=sealed), cv2.COLOR_BGR2GRAY), np.uint8)
+
+
 def test_grey_seal_is_found_by_its_shape() -> None:
-    gray = image.flatten_lighting(cv2.cvtColor(page(), cv2.COLOR_BGR2GRAY))
+    gray = image.flatten_lighting(grey_page())
     ring = seal.find_seal_shape(gray)
     assert ring is not None
     assert 0.08 * 1654 < 2 * ring.radius < 0.4 * 1654
@@ -143,7 +148,7 @@ def test_unsealed_grey_page_has_no_seal_shape() -> None:
 
 
 def test_grey_seal_is_lifted_off_the_print_under_it() -> None:
-    gray = image.flatten_lighting(cv2.cvtColor(page(), cv2.COLOR_BGR2GRAY))
+    gray = image.flatten_lighting(grey_page())
     ring = seal.find_seal_shape(gray)
     assert ring is not None
     lifted = seal.lift_ring(gray, ring)

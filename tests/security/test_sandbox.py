@@ -10,9 +10,8 @@ import pytest
 
 from intake.checking import parse_report
 from intake.parsers.doc import convert_with_libreoffice, find_soffice
+from intake.parseworker import EXIT_MEMORY, EXIT_TEXT_MEMORY
 from intake.sandbox import (
-    EXIT_MEMORY,
-    EXIT_TEXT_MEMORY,
     MSG_CRASH,
     MSG_OUTPUT,
     Limits,

@@ -102,5 +102,5 @@ def test_time_stamps_carry_their_zone(app: Flask, client: FlaskClient) -> None:
 
 
 def test_the_published_schema_is_the_one_that_checks() -> None:
-    assert APPLICATION.schema is SCHEMAS["ApplicationInput"]
     assert SCHEMAS["ApplicationInput"]["properties"]["ccer_rows"]["maxItems"] == 30
+    assert APPLICATION.schema is SCHEMAS["ApplicationInput"]
