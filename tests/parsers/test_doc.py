@@ -144,6 +144,7 @@ def test_without_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @needs_soffice
+@pytest.mark.slow
 def test_conversion_timeout_kills_the_converter(tmp_path: Path) -> None:
     with pytest.raises(FileUnreadable, match="超时"):
         convert_with_libreoffice(V01, "pdf", tmp_path / "out", timeout=0.01)
