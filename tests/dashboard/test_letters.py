@@ -79,6 +79,7 @@ def test_no_one_else_reads_a_letter(demo_app: Flask) -> None:
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_pdf_is_converted_once_per_decision(demo_app: Flask) -> None:
     decision = _decision(demo_app, "rejected", "91659001MAL8YR44XK")
@@ -93,6 +94,7 @@ def test_the_pdf_is_converted_once_per_decision(demo_app: Flask) -> None:
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_filled_form_pdf_is_converted_once_per_version(demo_app: Flask) -> None:
     client = demo_app.test_client()

@@ -73,7 +73,7 @@ class Kind:
     # Seeds of cases kept because they once went wrong (None: from the kind's name).
     seeds: tuple[str | None, ...] = (None, None, None)
     digital: bool = True
-    slow: bool = False  # LibreOffice or OCR: seconds a file
+    slow: bool = False  # LibreOffice, OCR or the browser: seconds a file
     needs: str = ""  # a program the files are made with
 
 
@@ -107,6 +107,7 @@ KINDS = (
         (3, 9, 14),
         ("plain", "comma"),
         ("placeholder-email", "", "placeholder-email"),
+        slow=True,
         needs="chromium",
     ),
     Kind(

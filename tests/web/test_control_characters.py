@@ -79,6 +79,7 @@ def test_stored_control_characters_do_not_break_the_exports(
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_stored_control_characters_do_not_break_the_pdf(app: Flask, client: FlaskClient) -> None:
     submission_id = _stored_with_control_characters(app)
