@@ -226,6 +226,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return Corpus(tmp_path_factory.mktemp("office-corpus"), make_world(), {}, {})
 
 
+# One worker writes and reads each kind once: the table and the kinds' tests share the scores.
+pytestmark = pytest.mark.xdist_group("office-corpus")
+
 KIND_PARAMS = [
     pytest.param(k, id=f"k{i}", marks=[pytest.mark.slow] if k.slow else [])
     for i, k in enumerate(KINDS)
