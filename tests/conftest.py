@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from hypothesis import settings
 
 from intake.parsers import ocrengine
@@ -37,9 +38,20 @@ settings.load_profile("suite")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With several workers, the slow tests first (otherwise in the order collected)."""
+    """With several workers, the slow tests first (otherwise in the order collected), and
+    the tests of one ``xdist_group`` on one worker."""
     if getattr(config.option, "numprocesses", None):
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            groups = sorted(
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            )
+            if groups and "@" not in item.nodeid:
+                # pytest-xdist 3.8 puts the group into the node id through ``item._nodeid``,
+                # which pytest 9 no longer reads: without this the groups are ignored.
+                item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 # Programs whose start makes a test slow: LibreOffice, and the browser (Playwright's driver).
