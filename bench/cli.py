@@ -31,7 +31,7 @@ from bench.common import ROOT, machine, median, ms, percentile, table, verdict
 PYTHON = sys.executable
 TARGET_S = 0.3
 TREE_LIMIT_MB = 1024
-FORM = ROOT / "tests" / "data" / "docx" / "v01.docx"
+FORM = ROOT / "tests" / "data" / "forms" / "v01.docx"
 REGISTRY = ROOT / "tests" / "data" / "registry" / "sample"
 # Runs the command in this process and prints the peak RSS of itself and of its children.
 MEASURED = """
@@ -72,7 +72,7 @@ class Bomb:
 
 def bomb_tree(env: dict[str, str], work: Path) -> Bomb:
     """``intake check`` of a deflate bomb: verdict, seconds, peak MB of command and workers."""
-    from tests.security.hostile import pdf_deflate_bomb
+    from tests.fixtures.hostile import pdf_deflate_bomb
 
     bomb = pdf_deflate_bomb(work)
     start = time.perf_counter()

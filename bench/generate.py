@@ -286,7 +286,7 @@ def make_applications(rng: random.Random, units: list[Unit]) -> list[Application
 def write_forms(apps: list[Application], out: Path, counts: dict[str, int]) -> None:
     """Filled forms of the first applications: .docx, .pdf, scan (PDF) and photo (JPG)."""
     from intake.render import render_docx, render_pdf
-    from tests.parsers.scan_variants import photo_of, scan_of
+    from tests.fixtures.scan_variants import photo_of, scan_of
 
     forms = out / "forms"
     forms.mkdir(exist_ok=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from intake.parsers import ocrengine
 from intake.parsers.ocrengine import RapidOcr3
-from tests.parsers import office_scans
-from tests.parsers.office_score import calibration, ocr_cache_dir, score_file, table
+from tests.fixtures import office_scans
+from tests.fixtures.office_score import calibration, ocr_cache_dir, score_file, table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.ocrkinds [--kinds grey-300,photo-desk] [--repeat 1]
 
-The files are the test corpus (``tests/parsers/office_scans``, cached under
+The files are the test corpus (``tests/fixtures/office_scans``, cached under
 ``.cache/office-scans``). Our read is ``parse`` in-process without the OCR
 cache (page finding, seal, grid, cell-by-cell recognition, layout); the
 reference is RapidOCR's own detection + recognition over the first page image
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from intake.parsers import image, parse
 from intake.parsers.ocrengine import _engine
-from tests.parsers import office_scans
+from tests.fixtures import office_scans
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_KINDS = "grey-300,bw-150,skewed,two-pages,photo-desk,photo-1280,screenshot,tiff-g4"

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from intake.parsers import parse
-from tests.parsers import office_scans
+from tests.fixtures import office_scans
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_KINDS = "grey-300,bw-150,skewed,two-pages,photo-desk,photo-1280,screenshot,tiff-g4"

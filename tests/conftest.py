@@ -1,87 +1,92 @@
-"""Shared fixtures: a database URL for SQLite and for PostgreSQL, a migrated engine, a session.
+"""The suite's root: the shared fixtures, the hypothesis profile, and the order of the run.
 
-PostgreSQL tests use ``INTAKE_TEST_PG_URL`` (default: the local server, database
-``test``), each in a fresh schema dropped afterwards. When the server is not
-reachable they fail, unless ``INTAKE_TEST_SKIP_PG=1`` is set, then they are skipped.
+Fixtures and helpers shared by several test modules live in ``tests/fixtures`` and are
+loaded here; a test module imports helpers from that package only.
+
+Under pytest-xdist (``-n 2``, as ``scripts/test`` runs it) the slow tests are handed
+out first, so that no long test starts last while the other worker is idle.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from _pytest.nodeid import coerce_node_id
+from hypothesis import settings
 
-from intake.db import make_engine, session_factory, upgrade
+from intake.parsers import ocrengine
 
-DATA = Path(__file__).parent / "data"
-SAMPLE_REGISTRY = DATA / "registry" / "sample"
-PG_URL = os.environ.get("INTAKE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+pytest_plugins = [
+    "tests.fixtures.database",
+    "tests.fixtures.web",
+    "tests.fixtures.review",
+    "tests.fixtures.registry",
+    "tests.fixtures.verify",
+    "tests.fixtures.render",
+    "tests.fixtures.hostile",
+]
 
-
-def _postgres_schema_url() -> Iterator[str]:
-    """A URL whose connections work in a new, empty schema; the schema is dropped afterwards."""
-    if os.environ.get("INTAKE_TEST_SKIP_PG") == "1":
-        pytest.skip("PostgreSQL tests skipped (INTAKE_TEST_SKIP_PG=1)")
-    admin = make_engine(PG_URL, connect_args={"connect_timeout": 5})
-    schema = f"t_{secrets.token_hex(6)}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.fail(
-            f"PostgreSQL is not reachable at {PG_URL}: {error.orig}\n"
-            "Start it (pg_ctlcluster --skip-systemctl-redirect <version> main start) "
-            "or set INTAKE_TEST_SKIP_PG=1 to skip the PostgreSQL tests.",
-            pytrace=False,
-        )
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+# Every property test draws the same examples on every machine and every run: a failure
+# seen once is seen again, and what a run covers does not depend on the machine's speed.
+settings.register_profile("suite", derandomize=True, database=None, print_blob=True)
+settings.load_profile("suite")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: an SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'intake.sqlite3'}"
-    else:
-        yield from _postgres_schema_url()
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With several workers, the slow tests first (otherwise in the order collected), and
+    the tests of one ``xdist_group`` on one worker."""
+    if getattr(config.option, "numprocesses", None):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            groups = sorted(
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            )
+            if groups and "@" not in item.nodeid:
+                # pytest-xdist 3.8 puts the group into the node id through ``item._nodeid``,
+                # which pytest 9 no longer reads: without this the groups are ignored.
+                item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a database migrated to head."""
-    engine = make_engine(db_url)
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+# Programs whose start makes a test slow: LibreOffice, and the browser (Playwright's driver).
+SLOW_PROGRAMS = {"soffice", "libreoffice", "soffice.bin", "chromium", "chrome"}
 
 
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session on the migrated database, closed (and rolled back) after the test."""
-    with session_factory(engine)() as session:
-        yield session
+@pytest.fixture(autouse=True)
+def slow_work_is_marked(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A test not marked ``slow`` that runs OCR, LibreOffice or a browser fails, saying what
+    it ran: the quick run (``-m "not slow"``) stays quick."""
+    if request.node.get_closest_marker("slow") is not None:
+        yield
+        return
+    seen: list[str] = []
 
+    def refuse(what: str) -> NoReturn:
+        seen.append(what)
+        pytest.fail(f"{request.node.nodeid} runs {what}: mark it @pytest.mark.slow", pytrace=False)
 
-@pytest.fixture
-def sample_engine(engine: Engine) -> Engine:
-    """A migrated database holding the sample registry (tests/data/registry/sample)."""
-    from intake.registry.loader import load_registry
+    def no_ocr() -> NoReturn:
+        refuse("OCR")
 
-    load_registry(engine, SAMPLE_REGISTRY)
-    return engine
+    class Popen(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            program = Path(
+                os.fsdecode(args if isinstance(args, str | bytes | os.PathLike) else args[0])
+            )
+            if program.name in SLOW_PROGRAMS or "playwright" in program.parts:
+                refuse(str(program))
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(ocrengine, "_engine", no_ocr)
+    monkeypatch.setattr(subprocess, "Popen", Popen)
+    yield
+    if seen:  # also when it happened in another thread, whose failure went unseen
+        refuse(", ".join(seen))

@@ -16,10 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from intake.cli import main
+from tests.fixtures.data import FORMS, SAMPLE_REGISTRY
 
-DATA = Path(__file__).parent / "data"
-REGISTRY = DATA / "registry" / "sample"
-FORMS = DATA / "docx"
+REGISTRY = SAMPLE_REGISTRY
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from intake.registry.memory import MemoryRegistry
 from intake.render import render_docx
 from intake.review import operations
 from intake.review.models import Submission
-from tests.review.review_factories import applicant
+from tests.fixtures.review import applicant
 
 D = Decimal
 

@@ -13,7 +13,7 @@ import pytest
 from stdnum.cn import uscc as uscc_module
 
 from bench.generate import PROVINCES, generate, read_applications
-from tests.conftest import PG_URL
+from tests.fixtures.database import PG_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 

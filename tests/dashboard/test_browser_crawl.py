@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from intake.demo import DEMO_PASSWORD, DEMO_TODAY
-from tests.dashboard.test_crawl import ROLES, SKIP
-from tests.web import live
+from tests.fixtures import live
+from tests.fixtures.web import CRAWL_ROLES as ROLES
+from tests.fixtures.web import CRAWL_SKIP as SKIP
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [

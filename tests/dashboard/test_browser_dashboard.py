@@ -15,10 +15,13 @@ import docx
 import pytest
 
 from intake.demo import DEMO_PASSWORD, DEMO_TODAY
-from tests.web import live
+from tests.fixtures import live
 
 playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not live.CHROMIUM.exists(), reason="Chromium is not installed")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not live.CHROMIUM.exists(), reason="Chromium is not installed"),
+]
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from intake.forms.application import CcerRowForm
 from intake.forms.review import AuditFilterForm
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -9,17 +9,16 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from flask import Flask
 
-from tests.web.conftest import login
+from tests.fixtures.web import CRAWL_ROLES as ROLES
+from tests.fixtures.web import CRAWL_SKIP as SKIP
+from tests.fixtures.web import login
 
-ROLES = ("demo-enterprise", "demo-enterprise-2", "demo-province", "demo-province-2",
-         "demo-ministry", "admin")  # fmt: skip
 ENGLISH = re.compile(
     r"Not a valid|Field cannot|This field is required|Invalid|Internal Server Error|"
     r"Redirecting|Traceback"
 )
 # Role names as stored: shown to users only in Chinese.
 RAW_ROLE = re.compile(r">\s*(enterprise|province|ministry|admin)\s*<")
-SKIP = re.compile(r"\.(xlsx|docx|pdf)$|/original$|/file$|/logout|/static/")
 LIMIT = 120
 
 

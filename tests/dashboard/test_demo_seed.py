@@ -19,7 +19,7 @@ from intake.review.audit import Action
 from intake.review.models import Submission, Version
 from intake.review.records import AuditEntry, Decision, Notice, Registration
 from intake.web.database import sessions
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 
 def test_demo_has_every_state_in_several_provinces_and_runs_before_the_deadline(

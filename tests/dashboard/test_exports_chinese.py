@@ -10,7 +10,7 @@ from flask import Flask
 from openpyxl import load_workbook
 
 from intake.review.export import ROLE_NAMES, details_text
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 
 def test_details_are_chinese_sentences() -> None:

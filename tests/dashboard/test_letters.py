@@ -14,7 +14,7 @@ from sqlalchemy import select
 from intake.review.records import Decision
 from intake.web.database import sessions
 from intake.web.letters import DOCX
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 
 def _decision(app: Flask, kind: str, uscc: str) -> Decision:
@@ -104,6 +104,7 @@ def test_the_ministry_reads_any_provinces_letter_from_the_application_page(
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_pdf_is_converted_once_per_decision(demo_app: Flask) -> None:
     decision = _decision(demo_app, "rejected", "91659001MAL8YR44XK")
@@ -118,6 +119,7 @@ def test_the_pdf_is_converted_once_per_decision(demo_app: Flask) -> None:
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_filled_form_pdf_is_converted_once_per_version(demo_app: Flask) -> None:
     client = demo_app.test_client()

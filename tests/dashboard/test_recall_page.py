@@ -15,7 +15,7 @@ from intake.demo import load_demo
 from intake.registry.models import CcerLot
 from intake.review.records import AuditEntry, Notice
 from intake.web.database import sessions
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 
 def _app(db_url: str, tmp_path: Path, today: dt.date) -> Flask:

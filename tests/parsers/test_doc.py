@@ -15,10 +15,10 @@ from intake.parsers import read_text
 from intake.parsers.doc import MSG_NO_LIBREOFFICE, read_doc
 from intake.parsers.docx import read_docx
 from intake.parsers.text import FileUnreadable, FormText
-from tests.parsers import docx_variants as variants
+from tests.fixtures import docx_variants as variants
+from tests.fixtures.data import FORMS
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "docx"
-V01 = DATA / "v01.docx"
+V01 = FORMS / "v01.docx"
 ENCRYPTED = "文件已加密（设置了打开密码），请去除密码后重新上传"
 
 needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice is not installed")
@@ -142,6 +142,7 @@ def test_without_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @needs_soffice
+@pytest.mark.slow
 def test_conversion_timeout_kills_the_converter(tmp_path: Path) -> None:
     with pytest.raises(ConversionFailed, match="超时"):
         convert_with_libreoffice(V01, "pdf", tmp_path / "out", timeout=0.01)

@@ -12,10 +12,10 @@ from intake.parsers import read_text
 from intake.parsers.docx import read_document_xml, read_docx
 from intake.parsers.ooxml import Limits, read_entry
 from intake.parsers.text import FileUnreadable, FormText
-from tests.parsers import docx_variants as variants
+from tests.fixtures import docx_variants as variants
+from tests.fixtures.data import FORMS
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "docx"
-V01 = DATA / "v01.docx"
+V01 = FORMS / "v01.docx"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 V01_ROWS = [
@@ -64,7 +64,7 @@ def body(xml: str) -> bytes:
 def test_sample_rows_have_distinct_cells(
     name: str, entity: str | None, uscc: str | None, ccer: list[str] | None
 ) -> None:
-    form = read_docx(DATA / f"{name}.docx")
+    form = read_docx(FORMS / f"{name}.docx")
     assert form.kind == "docx"
     assert form.stamp_present is None
     assert [len(row) for row in form.rows] == [1, 4, 4, 4, 4, 4, 1, 4, 4, 4, 1]
@@ -100,13 +100,13 @@ def test_v01_lines_skip_empty_paragraphs_and_keep_spaces() -> None:
 
 
 def test_v04_libreoffice_split_runs_come_out_whole() -> None:
-    form = read_docx(DATA / "v04.docx")
+    form = read_docx(FORMS / "v04.docx")
     assert line_texts(form)[0] == "附表2"
     assert line_texts(form)[1].startswith("2022年全国碳市场")
 
 
 def test_notice_without_table_reads_as_lines_only() -> None:
-    form = read_docx(DATA / "v14.docx")
+    form = read_docx(FORMS / "v14.docx")
     assert form.rows == []
     assert "申请表" in form.all_text() or "CCER" in form.all_text()
     assert form.lines[0].source.where == "第1段"
@@ -295,7 +295,7 @@ def unreadable(path: Path) -> str:
 
 
 def test_empty_file() -> None:
-    assert unreadable(DATA / "v12.docx") == "文件为空（0 字节）"
+    assert unreadable(FORMS / "v12.docx") == "文件为空（0 字节）"
 
 
 def test_truncated_file(tmp_path: Path) -> None:

@@ -9,52 +9,8 @@ import pytest
 
 from intake.application import Source
 from intake.parsers.layout import read_form
-from intake.parsers.text import Cell, FormNotRecognized, FormText
-
-DECLARATION = [
-    "声 明",
-    "广东省生态环境厅：",
-    "我单位申请使用国家核证自愿减排量（CCER） 124500 tCO₂e，用于2022年全国",
-    "碳市场抵销配额清缴，抵销比例占我单位2022年应清缴配额量的 2.30 %。",
-    "我单位知悉2021、2022年全国碳市场重点排放单位使用CCER抵销配额清缴的相关条件。",
-    "申请单位名称（公章）",
-    "2023 年 9 月 6 日",
-]
-
-
-def cells(*texts: str) -> list[Cell]:
-    return [Cell(t, Source(where=f"cell {i}")) for i, t in enumerate(texts)]
-
-
-def make_form(rows: list[list[str]] | None = None, lines: list[str] | None = None) -> FormText:
-    rows = rows if rows is not None else [
-        ["申请单位基本信息"],
-        ["单位名称", "深圳热电有限责任公司", "统一社会信用代码", "91440104MAWX8P55XQ"],
-        ["自愿减排注册登记\n系统账户ID", "C5187911279", "全国碳排放权注册\n登记系统账户ID", "163057267921"],
-        ["2022年应清缴配\n额量(吨)", "5,412,559", "申请抵销量（吨）", "124500"],
-        ["CCER抵销量占应\n清缴配额比例\n（%）", "2.30", "联系人", "周明"],
-        ["联系电话", "159 2720 8266", "联系邮箱", "zhou_ming@yeah.net"],
-        ["申请配额清缴的CCER基本信息"],
-        ["注销量", "25800", "项目编号", "1203"],
-        ["注销量", "98700", "项目编号", "CCER-1380-2015"],
-        ["注销量", "", "项目编号", ""],
-        ["(注：如涉及多个项目来源，可自行加行逐一列明。此栏由生态环境部统一组织核验)"],
-    ]  # fmt: skip
-    lines = (
-        lines
-        if lines is not None
-        else [
-            "附表2",
-            "2022 年全国碳市场重点排放单位",
-            "使用 CCER 抵销配额清缴申请表",
-            *DECLARATION,
-        ]
-    )
-    return FormText(
-        kind="pdf",
-        rows=[cells(*r) for r in rows],
-        lines=[Cell(t, Source(where=f"line {i}")) for i, t in enumerate(lines)],
-    )
+from intake.parsers.text import Cell, FormNotRecognized
+from tests.fixtures.form_text import DECLARATION, cells, make_form
 
 
 def test_reads_every_field_of_a_wrapped_pdf_layout() -> None:

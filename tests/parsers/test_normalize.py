@@ -52,7 +52,7 @@ def test_parse_quantity(text: str, expected: object) -> None:
 
 
 def test_parse_quantity_keeps_written_precision() -> None:
-    assert format(parse_quantity("4.90"), "f") == "4.90"  # type: ignore[arg-type]
+    assert format(parse_quantity("4.90"), "f") == "4.90"
 
 
 @given(st.integers(min_value=0, max_value=10**12))

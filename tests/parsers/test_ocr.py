@@ -18,10 +18,11 @@ from PIL import Image
 from intake.application import Source
 from intake.parsers import grid, image, ocr
 from intake.parsers.text import Cell, FileUnreadable, FormNotRecognized, FormText
-from tests.parsers import scan_variants as variants
+from tests.fixtures import scan_variants as variants
+from tests.fixtures.data import EXPECTED, FORMS
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "ocr"
-
+# One worker reads the variants and the samples once (variant_dir, _READ).
+pytestmark = pytest.mark.xdist_group("ocr-samples")
 # Label (whitespace removed, NFKC) -> field of the expected JSON; quantities by label prefix.
 LABELS = {
     "单位名称": "entity_name",
@@ -62,7 +63,7 @@ def ccer_rows(form: FormText) -> list[tuple[str, str]]:
 
 def expected(name: str) -> dict[str, Any]:
     """The expected application of a sample."""
-    data: dict[str, Any] = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((EXPECTED / f"{name}.json").read_text(encoding="utf-8"))
     application: dict[str, Any] = data["application"]
     return application
 
@@ -85,7 +86,7 @@ def assert_reads_like(form: FormText, app: dict[str, Any]) -> None:
 def variant_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Synthetic scans and photos of the digital sample v06."""
     out = tmp_path_factory.mktemp("scan-variants")
-    source = DATA / "v06.pdf"
+    source = FORMS / "v06.pdf"
     variants.scan_of(source, out / "scan.pdf", angle=1.5)
     variants.scan_of(source, out / "scan-unsealed.pdf", angle=-2.5, seal=False)
     variants.photo_of(source, out / "photo.jpg")
@@ -111,7 +112,7 @@ def read(path: Path) -> FormText:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["v09", "v10", "v11"])
 def test_sample_scans_read_key_cells(name: str) -> None:
-    form = read(DATA / f"{name}.pdf")
+    form = read(FORMS / f"{name}.pdf")
     assert form.kind == "scan"
     assert_reads_like(form, expected(name))
 
@@ -119,12 +120,12 @@ def test_sample_scans_read_key_cells(name: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "sealed"), [("v09", True), ("v10", False), ("v11", True)])
 def test_sample_scans_seal(name: str, sealed: bool) -> None:
-    assert read(DATA / f"{name}.pdf").stamp_present is sealed
+    assert read(FORMS / f"{name}.pdf").stamp_present is sealed
 
 
 @pytest.mark.slow
 def test_v09_lines_are_the_text_around_the_table_in_reading_order() -> None:
-    lines = [norm(c.text) for c in read(DATA / "v09.pdf").lines]
+    lines = [norm(c.text) for c in read(FORMS / "v09.pdf").lines]
     assert lines[1:3] == ["2021年全国碳市场重点排放单位", "使用CCER抵销配额清缴申请表"]
     assert "山东省生态环境厅:" in lines
     assert lines[-2:] == ["申请单位名称(公章)", "2023年11月2日"]
@@ -135,7 +136,7 @@ def test_v09_lines_are_the_text_around_the_table_in_reading_order() -> None:
 
 @pytest.mark.slow
 def test_v09_rows_keep_distinct_cells_and_wrapped_labels() -> None:
-    form = read(DATA / "v09.pdf")
+    form = read(FORMS / "v09.pdf")
     assert [len(row) for row in form.rows] == [1, 4, 4, 4, 4, 4, 1, 4, 4, 4, 1]
     assert norm(form.rows[0][0].text) == "申请单位基本信息"
     assert form.rows[2][0].text.split("\n") == ["自愿减排注册登记", "系统账户ID"]
@@ -143,7 +144,7 @@ def test_v09_rows_keep_distinct_cells_and_wrapped_labels() -> None:
 
 @pytest.mark.slow
 def test_sources_name_cell_and_carry_box_confidence_and_crop() -> None:
-    form = read(DATA / "v10.pdf")
+    form = read(FORMS / "v10.pdf")
     cell = form.rows[1][3]
     assert cell.source.where == "第1页 表格第2行第4列"
     assert cell.source.page == 1
@@ -191,7 +192,7 @@ def test_scan_and_photo_read_the_same_cells_as_the_digital_pdf(
 ) -> None:
     from intake.parsers.pdf import read_pdf
 
-    digital = [[norm(c.text) for c in row] for row in read_pdf(DATA / "v06.pdf").rows]
+    digital = [[norm(c.text) for c in row] for row in read_pdf(FORMS / "v06.pdf").rows]
     scanned = [[norm(c.text) for c in row] for row in read(variant_dir / file).rows]
     assert scanned == digital
 
@@ -222,7 +223,7 @@ def test_photo_lines_keep_signature_and_date_under_the_seal(variant_dir: Path) -
 def two_page_scan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An image-only PDF holding the scans v09 and v10 as pages 1 and 2."""
     out = tmp_path_factory.mktemp("two-pages")
-    return variants.rescan([DATA / "v09.pdf", DATA / "v10.pdf"], out / "two.pdf")
+    return variants.rescan([FORMS / "v09.pdf", FORMS / "v10.pdf"], out / "two.pdf")
 
 
 @pytest.mark.slow
@@ -313,7 +314,7 @@ def test_spent_deadline_raises_timeout() -> None:
 @pytest.mark.slow
 def test_ocr_stops_when_the_budget_is_spent() -> None:
     with pytest.raises(FileUnreadable, match="识别超时"):
-        ocr.read_scan_pdf(DATA / "v10.pdf", budget_s=0.3)
+        ocr.read_scan_pdf(FORMS / "v10.pdf", budget_s=0.3)
 
 
 # ---------------------------------------------------------------- cache

@@ -24,11 +24,10 @@ import pytest
 
 from intake.application import Application
 from intake.demo import DEMO_DATA, DEMO_PASSWORD, DEMO_USERS
-from tests.parsers import office_scans
-from tests.parsers.office_cases import Case
-from tests.parsers.office_forms import Truth, draw_pages
-from tests.parsers.office_variants import browser_pdf
-from tests.web import live
+from tests.fixtures import live, office_scans
+from tests.fixtures.office_cases import Case
+from tests.fixtures.office_forms import Truth, draw_pages
+from tests.fixtures.office_variants import browser_pdf
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [

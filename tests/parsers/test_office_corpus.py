@@ -21,8 +21,8 @@ import pytest
 from intake.parsers import ParseError, parse
 from intake.registry.memory import MemoryRegistry
 from intake.verify import verify
-from tests.parsers import office_variants as variants
-from tests.parsers.office_cases import Case, World, make_case, make_world
+from tests.fixtures import office_variants as variants
+from tests.fixtures.office_cases import Case, World, make_case, make_world
 
 FIELD_TARGET = 0.99
 CODES_TARGET = 0.95
@@ -73,7 +73,7 @@ class Kind:
     # Seeds of cases kept because they once went wrong (None: from the kind's name).
     seeds: tuple[str | None, ...] = (None, None, None)
     digital: bool = True
-    slow: bool = False  # LibreOffice or OCR: seconds a file
+    slow: bool = False  # LibreOffice, OCR or the browser: seconds a file
     needs: str = ""  # a program the files are made with
 
 
@@ -107,6 +107,7 @@ KINDS = (
         (3, 9, 14),
         ("plain", "comma"),
         ("placeholder-email", "", "placeholder-email"),
+        slow=True,
         needs="chromium",
     ),
     Kind(
@@ -224,6 +225,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     """The office-file corpus of this session (files written lazily, kind by kind)."""
     return Corpus(tmp_path_factory.mktemp("office-corpus"), make_world(), {}, {})
 
+
+# One worker writes and reads each kind once: the table and the kinds' tests share the scores.
+pytestmark = pytest.mark.xdist_group("office-corpus")
 
 KIND_PARAMS = [
     pytest.param(k, id=f"k{i}", marks=[pytest.mark.slow] if k.slow else [])

@@ -16,7 +16,7 @@ from intake.parsers.normalize import parse_email
 from intake.parsers.pdflines import is_ideograph, is_page_furniture
 from intake.parsers.text import Cell, FormText
 from intake.values import _RADICALS_SUPPLEMENT, clean_text, fold_radicals, parse_quantity
-from tests.parsers.test_layout import cells, make_form
+from tests.fixtures.form_text import cells, make_form
 
 
 @pytest.mark.parametrize(

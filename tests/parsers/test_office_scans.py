@@ -9,6 +9,7 @@ Run with ``-s`` to see the table.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -19,8 +20,8 @@ import pillow_heif
 import pytest
 
 from intake.parsers import FileUnreadable, image, pagefind, seal, sniff
-from tests.parsers import office_forms, office_scans
-from tests.parsers.office_score import (
+from tests.fixtures import office_forms, office_scans
+from tests.fixtures.office_score import (
     FileScore,
     calibration,
     details,
@@ -29,6 +30,8 @@ from tests.parsers.office_score import (
     table,
 )
 
+# One worker builds and reads the corpus (office_scores), under a lock on its folder.
+pytestmark = pytest.mark.xdist_group("office-scans")
 ROOT = Path(__file__).resolve().parents[2]
 PER_KIND = 2  # one sealed, one unsealed form of each kind
 
@@ -37,9 +40,14 @@ PER_KIND = 2  # one sealed, one unsealed form of each kind
 def office_scores() -> list[FileScore]:
     """Every corpus file read once (or taken from the cache) and scored."""
     folder = Path(os.environ.get("INTAKE_OFFICE_CORPUS", ROOT / ".cache" / "office-scans"))
-    files = office_scans.build(folder, per_kind=PER_KIND)
-    cache = ocr_cache_dir(folder)
-    scores = [score_file(path, cache) for path in files]
+    folder.mkdir(parents=True, exist_ok=True)
+    # Another run on the same checkout (another worker, another developer) waits here
+    # rather than writing the same files at the same time; then it reads them cached.
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        files = office_scans.build(folder, per_kind=PER_KIND)
+        cache = ocr_cache_dir(folder)
+        scores = [score_file(path, cache) for path in files]
     print("\n" + table(scores) + "\n\n" + calibration(scores) + "\n" + details(scores))
     return scores
 
@@ -112,14 +120,19 @@ def test_every_page_of_a_multi_page_tiff_is_read(office_scores: list[FileScore])
 # ---------------------------------------------------------------- fast, no OCR
 
 
-def page(font: str = "uming", sealed: bool = True) -> np.ndarray:  # type: ignore[type-arg]
+def page(font: str = "uming", sealed: bool = True) -> image.Array:
     """A drawn form at 200 dpi."""
     truth = office_forms.random_application(7, sealed=sealed)
     return office_forms.draw_pages(truth.application, font, 200)[0]
 
 
+def grey_page(sealed: bool = True) -> image.Array:
+    """The drawn form in grey."""
+    return np.asarray(cv2.cvtColor(page(sealed=sealed), cv2.COLOR_BGR2GRAY), np.uint8)
+
+
 def test_grey_seal_is_found_by_its_shape() -> None:
-    gray = image.flatten_lighting(cv2.cvtColor(page(), cv2.COLOR_BGR2GRAY))
+    gray = image.flatten_lighting(grey_page())
     ring = seal.find_seal_shape(gray)
     assert ring is not None
     assert 0.08 * 1654 < 2 * ring.radius < 0.4 * 1654
@@ -137,7 +150,7 @@ def test_unsealed_grey_page_has_no_seal_shape() -> None:
 
 
 def test_grey_seal_is_lifted_off_the_print_under_it() -> None:
-    gray = image.flatten_lighting(cv2.cvtColor(page(), cv2.COLOR_BGR2GRAY))
+    gray = image.flatten_lighting(grey_page())
     ring = seal.find_seal_shape(gray)
     assert ring is not None
     lifted = seal.lift_ring(gray, ring)
@@ -170,7 +183,7 @@ def test_tiff_pages_are_all_loaded(tmp_path: Path) -> None:
     assert len(image.load_image_frames(target)) == 2
 
 
-def _heic(picture: np.ndarray, target: Path) -> Path:  # type: ignore[type-arg]
+def _heic(picture: np.ndarray, target: Path) -> Path:
     """The picture saved as an iPhone does (HEIC, HEVC-coded) by libheif itself."""
     heif = pillow_heif.from_bytes(
         mode="RGB",

@@ -12,15 +12,15 @@ import pytest
 
 from intake.libreoffice import convert as convert_with_libreoffice
 from intake.parsers import FileUnreadable, FormNotRecognized, parse, sniff
-from tests.parsers import docx_variants as variants
+from tests.fixtures import docx_variants as variants
+from tests.fixtures.data import EXPECTED, FORMS
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-V01 = DATA / "docx" / "v01.docx"
+V01 = FORMS / "v01.docx"
 
 
 def expected_v01() -> dict[str, Any]:
     """The sample corpus's ground truth for v01."""
-    data: dict[str, Any] = json.loads((DATA / "pdf" / "v01.json").read_text("utf-8"))
+    data: dict[str, Any] = json.loads((EXPECTED / "v01.json").read_text("utf-8"))
     return dict(data["application"])
 
 
@@ -95,7 +95,7 @@ def test_unreadable_files_say_why(tmp_path: Path, content: bytes, message: str) 
 
 def test_another_document_is_not_the_form() -> None:
     with pytest.raises(FormNotRecognized):
-        parse(DATA / "docx" / "v14.docx")
+        parse(FORMS / "v14.docx")
 
 
 @pytest.mark.slow
@@ -105,7 +105,7 @@ def test_pdf_with_a_typed_page_and_a_scanned_page(tmp_path: Path) -> None:
 
     from intake.application import Application
     from intake.render import render_pdf
-    from tests.parsers import scan_variants
+    from tests.fixtures import scan_variants
 
     app = Application.from_json(expected_v01())
     app.ccer_rows = app.ccer_rows * 6  # 18 rows: the 声明 and the seal go to page 2
@@ -134,10 +134,10 @@ def test_pdf_with_a_typed_page_and_a_scanned_page(tmp_path: Path) -> None:
 @pytest.mark.parametrize("sample", ["v01.docx", "v04.docx"])
 def test_same_application_from_docx_pdf_scan_and_photo(sample: str, tmp_path: Path) -> None:
     """One form as typed, exported, printed-stamped-scanned at 200 dpi, and photographed askew."""
-    from tests.parsers import scan_variants
+    from tests.fixtures import scan_variants
 
     source = tmp_path / sample
-    shutil.copy(DATA / "docx" / sample, source)
+    shutil.copy(FORMS / sample, source)
     pdf = convert_with_libreoffice(source, "pdf", tmp_path)
     scan = scan_variants.scan_of(pdf, tmp_path / "scan.pdf", angle=1.2)
     photo = scan_variants.photo_of(pdf, tmp_path / "photo.jpg")

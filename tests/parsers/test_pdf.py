@@ -19,9 +19,8 @@ from intake.parsers.pdf import (
     text_is_garbled,
 )
 from intake.parsers.text import FileUnreadable, FormText, NeedsOcr
-from tests.parsers import pdf_variants as variants
-
-DATA = Path(__file__).resolve().parent.parent / "data" / "pdf"
+from tests.fixtures import pdf_variants as variants
+from tests.fixtures.data import EXPECTED, FORMS
 
 # Label (whitespace removed) -> field of the expected JSON, for both years' wording.
 LABELS = {
@@ -62,7 +61,7 @@ def ccer_rows(form: FormText) -> list[tuple[str, str]]:
 
 def expected(name: str) -> dict[str, Any]:
     """The expected application of a sample."""
-    data: dict[str, Any] = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((EXPECTED / f"{name}.json").read_text(encoding="utf-8"))
     application: dict[str, Any] = data["application"]
     return application
 
@@ -82,14 +81,14 @@ def assert_reads_like(form: FormText, app: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("name", ["v06", "v07", "v08"])
 def test_sample_pairs_match_expected(name: str) -> None:
-    form = read_pdf(DATA / f"{name}.pdf")
+    form = read_pdf(FORMS / f"{name}.pdf")
     assert form.kind == "pdf"
     assert form.stamp_present is None
     assert_reads_like(form, expected(name))
 
 
 def test_v06_rows_keep_distinct_cells_and_wrapped_labels() -> None:
-    form = read_pdf(DATA / "v06.pdf")
+    form = read_pdf(FORMS / "v06.pdf")
     rows = [[squash(c.text) for c in row] for row in form.rows]
     assert rows[0] == ["申请单位基本信息"]
     assert rows[1] == ["单位名称", "深圳热电有限责任公司", "统一社会信用代码", "91440104MAWX8P55XQ"]
@@ -101,7 +100,7 @@ def test_v06_rows_keep_distinct_cells_and_wrapped_labels() -> None:
 
 
 def test_v06_sources_name_page_row_column_and_box() -> None:
-    form = read_pdf(DATA / "v06.pdf")
+    form = read_pdf(FORMS / "v06.pdf")
     cell = form.rows[1][3]
     assert cell.source.where == "第1页 表格第2行第4列"
     assert cell.source.page == 1
@@ -115,7 +114,7 @@ def test_v06_sources_name_page_row_column_and_box() -> None:
 
 
 def test_v06_lines_are_text_outside_table_in_reading_order() -> None:
-    form = read_pdf(DATA / "v06.pdf")
+    form = read_pdf(FORMS / "v06.pdf")
     lines = [squash(line.text) for line in form.lines]
     assert lines[:3] == ["附表2", "2022年全国碳市场重点排放单位", "使用CCER抵销配额清缴申请表"]
     assert lines.index("广东省生态环境厅：") < lines.index("申请单位名称（公章）")
@@ -129,30 +128,30 @@ def test_v06_lines_are_text_outside_table_in_reading_order() -> None:
 
 
 def test_lines_space_latin_but_not_chinese() -> None:
-    form = read_pdf(DATA / "v06.pdf")
+    form = read_pdf(FORMS / "v06.pdf")
     texts = [line.text for line in form.lines]
     assert "我单位申请使用国家核证自愿减排量（CCER） 124500 tCO₂e，用于2022年全国" in texts
     assert "广东省生态环境厅：" in texts
 
 
 def test_v08_blank_cells_are_kept_empty() -> None:
-    form = read_pdf(DATA / "v08.pdf")
+    form = read_pdf(FORMS / "v08.pdf")
     blank = [row for row in form.rows if len(row) == 4 and row[1].text == ""]
     assert [squash(c.text) for c in blank[0]] == ["注销量", "", "项目编号", ""]
 
 
 def test_scanned_sample_needs_ocr() -> None:
     with pytest.raises(NeedsOcr, match="第1页"):
-        read_pdf(DATA / "v09.pdf")
-    assert read_pdf_pages(DATA / "v09.pdf") == [None]
-    assert page_count(DATA / "v09.pdf") == 1
+        read_pdf(FORMS / "v09.pdf")
+    assert read_pdf_pages(FORMS / "v09.pdf") == [None]
+    assert page_count(FORMS / "v09.pdf") == 1
 
 
 def test_truncated_sample_is_unreadable() -> None:
     with pytest.raises(FileUnreadable, match="已损坏或不完整"):
-        read_pdf(DATA / "v13.pdf")
+        read_pdf(FORMS / "v13.pdf")
     with pytest.raises(FileUnreadable, match="已损坏或不完整"):
-        page_count(DATA / "v13.pdf")
+        page_count(FORMS / "v13.pdf")
 
 
 # ---------------------------------------------------------------- other generators
@@ -202,14 +201,14 @@ def libreoffice_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_libreoffice_pdf_of_docx(libreoffice_dir: Path) -> None:
-    form = read_pdf(variants.libreoffice_pdf(DATA / "v01.docx", libreoffice_dir))
+    form = read_pdf(variants.libreoffice_pdf(FORMS / "v01.docx", libreoffice_dir))
     assert_reads_like(form, expected("v01"))
     assert squash(form.rows[3][0].text) == "2021年应清缴配额量(吨)"
 
 
 @pytest.mark.slow
 def test_libreoffice_pdf_without_borders(libreoffice_dir: Path) -> None:
-    source = variants.borderless_docx(DATA / "v01.docx", libreoffice_dir / "borderless.docx")
+    source = variants.borderless_docx(FORMS / "v01.docx", libreoffice_dir / "borderless.docx")
     pdf = variants.libreoffice_pdf(source, libreoffice_dir)
     assert draws_no_rules(pdf)
     form = read_pdf(pdf)
@@ -310,7 +309,7 @@ def test_not_a_pdf_says_what_it_looks_like(content: bytes, looks_like: str, tmp_
 
 def test_docx_renamed_to_pdf(tmp_path: Path) -> None:
     path = tmp_path / "form.pdf"
-    shutil.copyfile(DATA / "v01.docx", path)
+    shutil.copyfile(FORMS / "v01.docx", path)
     with pytest.raises(FileUnreadable, match="Word"):
         read_pdf(path)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -10,9 +9,9 @@ import numpy as np
 import pytest
 
 from intake.parsers import image, seal
-from tests.parsers import scan_variants as variants
+from tests.fixtures import scan_variants as variants
+from tests.fixtures.data import FORMS
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "ocr"
 RED = (40, 30, 210)  # BGR
 
 Page = np.ndarray[Any, np.dtype[np.uint8]]
@@ -33,7 +32,7 @@ def sealed_page() -> Page:
 
 @pytest.mark.parametrize(("name", "sealed"), [("v09", True), ("v10", False), ("v11", True)])
 def test_sample_scans(name: str, sealed: bool) -> None:
-    page = image.render_pdf_pages(DATA / f"{name}.pdf", [0])[0]
+    page = image.render_pdf_pages(FORMS / f"{name}.pdf", [0])[0]
     assert seal.detect_seal(page) is sealed
 
 

@@ -19,8 +19,7 @@ from intake.db import make_engine
 from intake.registry.ledger import LedgerEntry, LedgerEntryImmutable, MovementKind
 from intake.registry.loader import LoadProblem, RegistryLoadError, load_registry
 from intake.storage import Storage
-from tests.registry.conftest import Dump
-from tests.registry.exports import (
+from tests.fixtures.exports import (
     BINGTUAN_USCC,
     ENTITIES,
     LOTS,
@@ -28,6 +27,7 @@ from tests.registry.exports import (
     holdings,
     write_export,
 )
+from tests.fixtures.registry import Dump
 
 D = Decimal
 RECALL_DATE = dt.date(2024, 1, 22)

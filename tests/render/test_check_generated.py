@@ -11,8 +11,7 @@ from click.testing import CliRunner
 from intake.application import Application
 from intake.cli import main
 from intake.render import render_docx, render_pdf
-
-REGISTRY = Path(__file__).resolve().parent.parent / "data" / "registry" / "sample"
+from tests.fixtures.data import SAMPLE_REGISTRY as REGISTRY
 
 
 @pytest.mark.slow

@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 
 from intake.demo import DEMO_PASSWORD
-from tests.web import live
+from tests.fixtures import live
 
 playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not live.CHROMIUM.exists(), reason="Chromium is not installed")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not live.CHROMIUM.exists(), reason="Chromium is not installed"),
+]
 
 LAPTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}

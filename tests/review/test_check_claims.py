@@ -14,7 +14,7 @@ from intake.db import session_factory
 from intake.review import check_claims, operations
 from intake.review.models import CheckState, Version, utcnow
 from intake.storage import Storage
-from tests.review.review_factories import applicant
+from tests.fixtures.review import applicant
 
 USCC = "91140105MAN619RM62"
 HOUR = dt.timedelta(hours=1)

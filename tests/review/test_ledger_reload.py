@@ -27,7 +27,7 @@ from intake.review.operations import create_from_form
 from intake.review.recall import run_recall
 from intake.review.records import Cancellation, Registration
 from intake.web.database import sessions
-from tests.registry.exports import (
+from tests.fixtures.exports import (
     LOTS,
     OTHER_USCC,
     USCC,
@@ -37,7 +37,7 @@ from tests.registry.exports import (
     totals,
     write_export,
 )
-from tests.review.review_factories import D, Users, application, make_users, stamp
+from tests.fixtures.review import D, Users, application, make_users, stamp
 
 PERIOD_END = dt.date(2023, 12, 31)
 RECALL_DAY = dt.date(2024, 1, 22)
@@ -117,11 +117,11 @@ def test_the_ledger_records_each_cancellation_and_each_recalled_project(
         )
         for e in entries
     ] == [
-        ("registration", USCC, "2075", "已抵销", 12000, 12000, registration.id, cancellations["2075"], None),
-        ("registration", USCC, "2639", "已抵销", 3000, 3000, registration.id, cancellations["2639"], None),
-        ("recall", USCC, "2075", "已召回", 3000, 3000, None, None, RECALL_DAY),
-        ("recall", USCC, "2639", "已召回", 5000, 5000, None, None, RECALL_DAY),
-        ("recall", OTHER_USCC, "2075", "已召回", 4000, 4000, None, None, RECALL_DAY),
+        ("registration", USCC, "2075", "已抵销", D(12000), D(12000), registration.id, cancellations["2075"], None),
+        ("registration", USCC, "2639", "已抵销", D(3000), D(3000), registration.id, cancellations["2639"], None),
+        ("recall", USCC, "2075", "已召回", D(3000), D(3000), None, None, RECALL_DAY),
+        ("recall", USCC, "2639", "已召回", D(5000), D(5000), None, None, RECALL_DAY),
+        ("recall", OTHER_USCC, "2075", "已召回", D(4000), D(4000), None, None, RECALL_DAY),
     ]  # fmt: skip
     assert {e.decision_id for e in entries[:2]} == {registration.decision_id}
     assert registration.submission_id == submission.id
@@ -140,7 +140,7 @@ def test_a_second_registration_of_a_project_counts_from_the_first(
     submit(loaded, second, users.enterprise)
     approve(loaded, second, users.reviewer, version=second.submitted_version)
     after = loaded.scalars(select(LedgerEntry.total_after_t).order_by(LedgerEntry.id)).all()
-    assert after == [4000, 10000]
+    assert after == [D(4000), D(10000)]
     both = holdings(loaded)
     assert reload(loaded, export) == both
     assert by_status(both)[USCC, "2075", "待抵销"] == D(5000)

@@ -26,16 +26,16 @@ from intake.review.operations import add_version, create_from_form
 from intake.review.usage import ProjectFilter
 from intake.review.usage_sql import PROJECT_FLAGS
 from intake.storage import Storage
-from tests.review.review_factories import (
+from tests.fixtures.review import (
     BINGTUAN_USCC,
     OTHER_USCC,
     USCC,
     Users,
     applicant,
     application,
+    client_for,
     stamp,
 )
-from tests.review.test_review_web import client_for
 
 D = Decimal
 # What the projects made by ``_national`` show, by number.

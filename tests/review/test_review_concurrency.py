@@ -21,7 +21,7 @@ from intake.review.decisions import ReviewError, approve, submit
 from intake.review.models import Submission, SubmissionState
 from intake.review.operations import create_from_form
 from intake.review.records import Cancellation, Registration
-from tests.review.review_factories import application, make_user, stamp
+from tests.fixtures.review import application, make_user, stamp
 
 D = Decimal
 ROUNDS = 6

@@ -21,7 +21,7 @@ from intake.review.records import (
     Registration,
     ReviewNote,
 )
-from tests.review.review_factories import (
+from tests.fixtures.review import (
     OTHER_USCC,
     USCC,
     D,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from intake.review import decisions
 from intake.review.decisions import ReviewError, submit
 from intake.review.records import NOTE_FIELD_MAX, NOTE_TEXT_MAX, ReviewNote
-from tests.review.review_factories import MakeSubmission, Users
+from tests.fixtures.review import MakeSubmission, Users
 
 
 def test_a_note_longer_than_allowed_is_refused_in_chinese(

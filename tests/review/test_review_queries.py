@@ -22,7 +22,7 @@ from intake.review.decisions import approve, mark_project, reject, submit
 from intake.review.operations import claims as live_claims
 from intake.review.queries import QueueFilter
 from intake.review.usage import project_usage
-from tests.review.review_factories import (
+from tests.fixtures.review import (
     BINGTUAN_USCC,
     OTHER_USCC,
     USCC,

@@ -24,17 +24,17 @@ from intake.review.operations import add_version, create_from_form, record_check
 from intake.review.queries import QueueFilter, QueuePage
 from intake.review.usage import project_usage
 from intake.storage import Storage
-from tests.review.review_factories import (
+from tests.fixtures.review import (
     OTHER_USCC,
     USCC,
     Users,
     applicant,
     application,
+    client_for,
     error,
     stamp,
     warning,
 )
-from tests.review.test_review_web import client_for
 
 D = Decimal
 DEADLINE = dt.date(2023, 12, 15)

@@ -16,26 +16,18 @@ from intake.application import Report
 from intake.review.models import Submission
 from intake.review.operations import add_version, create_from_form
 from intake.review.records import AuditEntry, ProjectVerification
-from tests.review.review_factories import (
+from tests.fixtures.review import (
     OTHER_USCC,
-    PASSWORD,
     USCC,
     Users,
     applicant,
     application,
+    client_for,
     error,
     lots,
     stamp,
     warning,
 )
-
-
-def client_for(app: Flask, username: str) -> FlaskClient:
-    """A test client logged in as the user."""
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
-    return client
 
 
 def draft(session: Session, uscc: str = USCC, year: int = 2021, **kw: Any) -> Submission:

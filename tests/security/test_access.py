@@ -13,6 +13,8 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -27,7 +29,8 @@ from intake.accounts.operations import create_user, find_user, issue_token
 from intake.demo import DEMO_PASSWORD
 from intake.review.models import Submission, Version
 from intake.review.records import AuditEntry, Decision, ReviewNote
-from tests.web.conftest import login, samples_forms
+from tests.fixtures.data import FORMS
+from tests.fixtures.web import login
 
 # What only enterprise A (华能双河, 新疆生产建设兵团) and its reviewers may see.
 A_MARKERS = ("91659001MAL8YR44XK", "华能双河", "C8122225684", "752068687273")
@@ -63,7 +66,7 @@ def world(app: Flask, db_session: Session) -> dict[str, Any]:
     """A's submitted application, province Y's reviewer, and API tokens for every user."""
     client = app.test_client()
     login(client)
-    data = (samples_forms() / "v01.docx").read_bytes()
+    data = (FORMS / "v01.docx").read_bytes()
     response = client.post(
         "/upload", data={"file": (io.BytesIO(data), "v01.docx")}, content_type="multipart/form-data"
     )
@@ -104,15 +107,23 @@ def _urls(rule: Rule, submission_id: int) -> list[str]:
         values |= {k: "1" for k in ("number", "number_", "note_id", "notice_id") if k in values}
         if "project_number" in values:
             values["project_number"] = "CCER-0001"
-        urls.append(re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m, v=values: v[m.group(1)], rule.rule))
+        urls.append(re.sub(r"<(?:[^:>]+:)?([^>]+)>", partial(_argument, values), rule.rule))
     return urls
+
+
+def _argument(values: dict[str, str], match: re.Match[str]) -> str:
+    """The value of the URL argument the match names."""
+    return values[match.group(1)]
 
 
 def _state(session: Session, submission_id: int) -> tuple[Any, ...]:
     session.expire_all()
     submission = session.get(Submission, submission_id)
     assert submission is not None
-    count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
+
+    def count(model: type[Any]) -> int | None:
+        return session.scalar(select(func.count()).select_from(model))
+
     return (submission.state, count(Version), count(Decision), count(ReviewNote))
 
 
@@ -216,12 +227,13 @@ def test_report_on_a_foreign_uscc_says_only_that_it_does_not_match(
 ) -> None:
     from intake.checking import parse_report
 
-    application = parse_report(samples_forms() / "v01.docx").application
+    application = parse_report(FORMS / "v01.docx").application
     assert application is not None
     application.entity_name = "某某有限公司"
     application.ccer_account_id = "C0000000001"
     application.ets_account_id = "000000000001"
-    application.due_allowance_t = application.due_allowance_t and application.due_allowance_t + 7
+    assert isinstance(application.due_allowance_t, Decimal)
+    application.due_allowance_t += 7
     client = app.test_client()
     headers = {"Authorization": f"Bearer {world['tokens']['enterprise-b']}"}
     for uscc in ("91659001MAL8YR44XK", "91110000100000000X"):  # A's, and a valid unknown one

@@ -28,8 +28,9 @@ from intake.db import make_engine
 from intake.storage import Storage
 from intake.web.database import engine as app_engine
 from intake.web.database import storage as app_storage
-from tests.conftest import _postgres_schema_url
-from tests.web.conftest import login, samples_forms
+from tests.fixtures.data import FORMS
+from tests.fixtures.database import postgres_schema_url
+from tests.fixtures.web import login
 
 
 def snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
@@ -54,7 +55,7 @@ def _plain(value: Any) -> Any:
 def other_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     """An empty database of the other kind."""
     if db_url.startswith("sqlite"):
-        yield from _postgres_schema_url()
+        yield from postgres_schema_url()
     else:
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
 
@@ -69,7 +70,7 @@ def _fill(app: Flask) -> None:
     login(ended, "demo-province")
     ended.post("/logout")
     for name in ("v01.docx", "v03.docx"):
-        data = (samples_forms() / name).read_bytes()
+        data = (FORMS / name).read_bytes()
         response = client.post(
             "/upload", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
         )

@@ -29,7 +29,7 @@ from intake.registry.models import CcerLot, Entity, LotStatus
 from intake.review.models import Submission, SubmissionState, Version
 from intake.review.records import Cancellation, Decision, Registration
 from intake.storage import Storage
-from tests.conftest import _postgres_schema_url
+from tests.fixtures.database import postgres_schema_url
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 8
@@ -38,7 +38,7 @@ KILLS = 8
 @pytest.fixture
 def pg_engine() -> Iterator[Engine]:
     """A migrated PostgreSQL schema with the demo registry and users."""
-    for url in _postgres_schema_url():
+    for url in postgres_schema_url():
         engine = make_engine(url)
         upgrade(engine)
         load_registry(engine, DEMO_DATA)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from pathlib import Path
@@ -13,14 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from intake.checking import parse_report
 from intake.review.models import CheckState, Version
 from intake.web.database import storage
-from tests.security import hostile
-from tests.web.conftest import login
+from tests.fixtures import hostile
+from tests.fixtures.web import login, upload
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -71,15 +68,6 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 ALL = {**hostile.REFUSED_IN_PROCESS, **hostile.NEEDS_SANDBOX}
 WEB_CASES = ["many-entries", "billion-laughs", "self-reference", "huge-png",
              "polyglot-pdf-zip", "deflate-bomb", "endless-content"]  # fmt: skip
-
-
-def upload(client: FlaskClient, data: bytes, filename: str, url: str = "/upload") -> str:
-    """Upload bytes as a file; the report URL. The body is built in memory: the test
-    client would spool a large one to a temporary file that it never closes."""
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename)})
-    response = client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-    assert response.status_code == 302, response.text
-    return str(response.headers["Location"])
 
 
 @pytest.mark.parametrize("name", WEB_CASES)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from intake.review.models import Submission, Version
 from intake.web.database import storage
-from tests.security.test_hostile import upload
-from tests.web.conftest import login, samples_forms
+from tests.fixtures.data import FORMS
+from tests.fixtures.web import login, upload
 
 THREADS = 4
 PER_THREAD = 4
@@ -35,7 +35,7 @@ def _run(workers: list[threading.Thread]) -> None:
 
 
 def test_concurrent_uploads_are_all_kept_once(app: Flask, db_session: Session) -> None:
-    data = (samples_forms() / "v01.docx").read_bytes()
+    data = (FORMS / "v01.docx").read_bytes()
     errors: list[BaseException] = []
     locations: list[str] = []
 
@@ -66,7 +66,7 @@ def test_concurrent_uploads_are_all_kept_once(app: Flask, db_session: Session) -
 def test_concurrent_new_versions_of_one_application_are_numbered_without_gaps(
     app: Flask, db_session: Session
 ) -> None:
-    data = (samples_forms() / "v01.docx").read_bytes()
+    data = (FORMS / "v01.docx").read_bytes()
     owner = app.test_client()
     login(owner)
     first = upload(owner, data, "first.docx")

@@ -21,10 +21,10 @@ from intake.checking import parse_report
 from intake.cli import main
 from intake.parsepool import ParserPool, WorkerProcess
 from intake.sandbox import MSG_CRASH, Limits, report_of
-from tests.security import hostile
+from tests.fixtures import hostile
+from tests.fixtures.data import SAMPLE_REGISTRY as REGISTRY
 
 LIMITS = Limits(timeout_s=30, memory_mb=2048)
-REGISTRY = Path(__file__).parents[1] / "data" / "registry" / "sample"
 ROOT = Path(__file__).parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TREE_LIMIT_MB = 1024

@@ -11,19 +11,19 @@ import pytest
 from intake.checking import parse_report
 from intake.libreoffice import convert as convert_with_libreoffice
 from intake.libreoffice import find_soffice
+from intake.parseworker import EXIT_MEMORY, EXIT_TEXT_MEMORY
 from intake.sandbox import (
-    EXIT_MEMORY,
-    EXIT_TEXT_MEMORY,
     MSG_CRASH,
     MSG_OUTPUT,
     Limits,
     outcome,
     parse_isolated,
 )
-from tests.security import hostile
+from tests.fixtures import hostile
+from tests.fixtures.data import FORMS
 
 LIMITS = Limits(timeout_s=30, memory_mb=2048)
-SCAN = Path("/work/shared/samples/forms/v10.pdf")
+SCAN = FORMS / "v10.pdf"
 
 
 def test_isolated_parse_equals_in_process_parse_with_sources() -> None:

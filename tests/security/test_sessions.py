@@ -19,7 +19,7 @@ from intake.accounts.sessions import key_hash
 from intake.cli import main
 from intake.demo import DEMO_PASSWORD
 from intake.web.security import SESSION_KEY
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 NEW_PASSWORD = "a-new-password-2026"

@@ -18,7 +18,7 @@ from intake.accounts.operations import find_user, issue_token, token_hash
 from intake.cli import main
 from intake.db import upgrade
 from intake.web.database import sessions
-from tests.web.conftest import login
+from tests.fixtures.web import login
 
 LIST = "/api/v1/applications"
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

@@ -23,8 +23,8 @@ from intake import create_app
 from intake.review.models import Version
 from intake.web.database import storage
 from intake.web.security import SECURITY_HEADERS
-from tests.security.test_hostile import upload
-from tests.web.conftest import csrf_token, login, samples_forms
+from tests.fixtures.data import FORMS
+from tests.fixtures.web import csrf_token, login, upload
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -91,7 +91,7 @@ HOSTILE_NAMES = [
 def test_upload_names_are_never_paths_and_are_shown_escaped(
     client: FlaskClient, app: Flask, db_session: Session
 ) -> None:
-    data = (samples_forms() / "v01.docx").read_bytes()
+    data = (FORMS / "v01.docx").read_bytes()
     login(client)
     for name in HOSTILE_NAMES:
         url = upload(client, data, name)
@@ -115,7 +115,7 @@ def test_upload_names_are_never_paths_and_are_shown_escaped(
 
 
 def test_newline_in_a_file_name_breaks_no_header(client: FlaskClient, db_session: Session) -> None:
-    data = (samples_forms() / "v01.docx").read_bytes()
+    data = (FORMS / "v01.docx").read_bytes()
     login(client)
     raw = (
         b'--b\r\nContent-Disposition: form-data; name="file"; filename="a\r\nX-Evil: 1.docx"'
@@ -300,7 +300,7 @@ def test_redis_throttle_is_shared_between_instances(app_config: dict[str, Any]) 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_pages_and_api_answers_with_data_are_never_stored(app: Flask, client: FlaskClient) -> None:
-    from tests.web.test_api import token_for
+    from tests.fixtures.web import token_for
 
     login(client, "demo-province")
     for path in ("/review/", "/registrations/", "/account/password"):

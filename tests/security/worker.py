@@ -24,8 +24,9 @@ from intake.review import decisions, operations
 from intake.review.models import Submission, SubmissionState
 from intake.review.registration import ReviewError
 from intake.storage import Storage
+from tests.fixtures.data import FORMS
 
-FORM = Path(__file__).resolve().parents[1] / "data" / "docx" / "v01.docx"
+FORM = FORMS / "v01.docx"
 
 
 def step(name: str) -> None:
@@ -81,9 +82,12 @@ def next_case(session: Session, base: Application) -> tuple[User, Application] |
                 continue
             quantity = Decimal(1 + lot.id % 3)
             application = dataclasses.replace(
-                base, uscc=lot.uscc, year=year, offset_requested_t=quantity,
+                base,
+                uscc=lot.uscc,
+                year=year,
+                offset_requested_t=quantity,
                 ccer_rows=[CcerRow(quantity, lot.project_number)],
-            )  # fmt: skip
+            )
             return owner, application
     return None
 

@@ -14,8 +14,8 @@ import pytest
 from intake.cycles import BUILT_IN, Cycles
 from intake.registry.csvfiles import RegistryLoadError
 from intake.registry.memory import Claim, MemoryRegistry
+from tests.fixtures.data import SAMPLE_REGISTRY as REGISTRY
 
-REGISTRY = Path(__file__).parents[1] / "data" / "verify" / "registry"
 HEADERS = {
     "entities.csv": "uscc,name,province,ccer_account_id,ets_account_id,accounts_bound",
     "allocations.csv": "uscc,year,due_allowance_t",

@@ -12,9 +12,9 @@ import pytest
 from intake.application import Application
 from intake.registry.memory import MemoryRegistry
 from intake.verify import verify
+from tests.fixtures.data import EXPECTED, SAMPLE_REGISTRY
 
-DATA = Path(__file__).parents[1] / "data" / "verify"
-SAMPLES = sorted((DATA / "expected").glob("*.json"))
+SAMPLES = sorted(EXPECTED.glob("*.json"))
 READABLE = [p for p in SAMPLES if json.loads(p.read_text(encoding="utf-8"))["application"]]
 SOURCE_KIND = {"docx": "docx", "docx-lo": "docx", "pdf-digital": "pdf", "pdf-scan": "scan"}
 
@@ -22,7 +22,7 @@ SOURCE_KIND = {"docx": "docx", "docx-lo": "docx", "pdf-digital": "pdf", "pdf-sca
 @pytest.fixture(scope="module")
 def sample_registry() -> MemoryRegistry:
     """The registry the samples were written against."""
-    return MemoryRegistry.from_csv_dir(DATA / "registry")
+    return MemoryRegistry.from_csv_dir(SAMPLE_REGISTRY)
 
 
 def test_the_corpus_is_all_there() -> None:

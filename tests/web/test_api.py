@@ -9,24 +9,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from intake.accounts.operations import find_user, issue_token
-from intake.web.database import sessions
-from tests.web.conftest import samples_forms
-
-
-def token_for(app: Flask, username: str) -> dict[str, str]:
-    """An Authorization header with a fresh token of the user."""
-    with sessions(app)() as session:
-        user = find_user(session, username)
-        assert user is not None
-        value = issue_token(user)
-        session.commit()
-    return {"Authorization": f"Bearer {value}"}
+from tests.fixtures.data import FORMS
+from tests.fixtures.web import token_for
 
 
 def sample(name: str) -> dict[str, Any]:
     """Multipart data holding a sample form."""
-    return {"file": (io.BytesIO((samples_forms() / name).read_bytes()), name)}
+    return {"file": (io.BytesIO((FORMS / name).read_bytes()), name)}
 
 
 def test_no_or_bad_token_is_401(client: FlaskClient) -> None:

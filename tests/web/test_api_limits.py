@@ -23,8 +23,8 @@ from intake.review.models import Version
 from intake.values import has_control_characters
 from intake.web.api_models import MAX_TEXT, NO_CONTROL, ApplicationInput
 from intake.web.database import sessions
-from tests.review.review_factories import application
-from tests.web.test_api import token_for
+from tests.fixtures.review import application
+from tests.fixtures.web import token_for
 
 
 def valid() -> dict[str, Any]:

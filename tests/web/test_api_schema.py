@@ -8,6 +8,7 @@ accepted or valid input refused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pytest
 import schemathesis
@@ -15,9 +16,10 @@ from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
-from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.checks import CHECKS, CheckFunction, load_all_checks
+from schemathesis.core.result import Ok
 
-from tests.web.test_api import token_for
+from tests.fixtures.web import token_for
 
 EXAMPLES = 50  # per operation and mode
 
@@ -32,7 +34,7 @@ class Run:
     # The first full report of each distinct failure, to print when the test fails.
     details: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def add(self, label: str, failure: BaseException, case: Case) -> None:
+    def add(self, label: str, failure: BaseException, case: Case[Any]) -> None:
         """Count one failed check of one case."""
         key = (label, _named(failure))
         self.failures.append(key)
@@ -45,6 +47,7 @@ def run_schemathesis(app: Flask, headers: dict[str, str], examples: int = EXAMPL
     load_all_checks()  # every built-in check, not only those a configuration enables
     run = Run()
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
         operation = result.ok()
         run.operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -53,17 +56,19 @@ def run_schemathesis(app: Flask, headers: dict[str, str], examples: int = EXAMPL
 
 
 def _explore(
-    run: Run, label: str, strategy: st.SearchStrategy[Case], headers: dict[str, str], n: int
+    run: Run, label: str, strategy: st.SearchStrategy[Case[Any]], headers: dict[str, str], n: int
 ) -> None:
     @settings(
         max_examples=n, derandomize=True, database=None, deadline=None,
         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
     )  # fmt: skip
     @given(strategy)
-    def call(case: Case) -> None:
+    def call(case: Case[Any]) -> None:
         run.cases += 1
         try:
-            case.call_and_validate(headers=headers, checks=CHECKS.get_all())
+            case.call_and_validate(
+                headers=headers, checks=cast(list[CheckFunction], CHECKS.get_all())
+            )
         except BaseExceptionGroup as group:  # one case may fail several checks
             for failure in group.exceptions:
                 run.add(label, failure, case)

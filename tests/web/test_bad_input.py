@@ -6,8 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import login
-from tests.web.test_api import token_for
+from tests.fixtures.web import login, token_for
 
 BEYOND_64_BITS = str(2**63)
 

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 
 from intake.demo import DEMO_PASSWORD
-from tests.web import live
+from tests.fixtures import live
 
 CHROMIUM, ARGS = live.CHROMIUM, live.ARGS
 SCREENSHOT = live.DOCS / "screenshot-report.png"
 
 playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed"),
+]
 
 
 @pytest.fixture

@@ -18,10 +18,8 @@ from intake.application import Report
 from intake.review.models import Submission, SubmissionState
 from intake.review.operations import create_from_form
 from intake.web.database import sessions
-from tests.review.review_factories import application
-from tests.web.conftest import login
-from tests.web.test_api import token_for
-from tests.web.test_online_form import form_data
+from tests.fixtures.review import application
+from tests.fixtures.web import form_data, login, token_for
 
 BAD_NUMBER = "2639\x01"
 
@@ -81,6 +79,7 @@ def test_stored_control_characters_do_not_break_the_exports(
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_stored_control_characters_do_not_break_the_pdf(app: Flask, client: FlaskClient) -> None:
     submission_id = _stored_with_control_characters(app)

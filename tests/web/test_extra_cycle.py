@@ -20,8 +20,7 @@ from intake.demo import load_demo
 from intake.registry.models import Allocation
 from intake.review.recall import run_recall
 from intake.web.database import sessions, settings
-from tests.web.conftest import login
-from tests.web.test_online_form import form_data
+from tests.fixtures.web import form_data, login
 
 USCC = "91659001MAL8YR44XK"  # the demo enterprise
 CYCLE_2023 = """

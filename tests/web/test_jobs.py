@@ -30,9 +30,9 @@ from intake.review.models import CheckState, Version, utcnow
 from intake.web.database import engine, sessions, storage
 from intake.web.jobs import RqRunner, run_check, runner
 from intake.web.resume import resume
-from tests.conftest import DATA, _postgres_schema_url
-from tests.review.review_factories import applicant
-from tests.web.processes import (
+from tests.fixtures.data import FORMS as SAMPLE_FORMS
+from tests.fixtures.database import postgres_schema_url
+from tests.fixtures.processes import (
     Process,
     environment,
     free_port,
@@ -42,10 +42,11 @@ from tests.web.processes import (
     wait_for,
     wait_http,
 )
+from tests.fixtures.review import applicant
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-SCAN = DATA / "ocr" / "v09.pdf"  # about 10 s of OCR: slow enough to be killed half way
-FORMS = [DATA / "docx" / f"v0{n}.docx" for n in (1, 2, 3, 4, 5)]
+SCAN = SAMPLE_FORMS / "v09.pdf"  # about 10 s of OCR: slow enough to be killed half way
+FORMS = [SAMPLE_FORMS / f"v0{n}.docx" for n in (1, 2, 3, 4, 5)]
 USCC = "91659001MAL8YR44XK"  # 华能双河 in the demo registry
 UPLOADS = 50
 HOUR = dt.timedelta(hours=1)
@@ -54,7 +55,7 @@ HOUR = dt.timedelta(hours=1)
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL schema (processes share it)."""
-    yield from _postgres_schema_url()
+    yield from postgres_schema_url()
 
 
 @pytest.fixture

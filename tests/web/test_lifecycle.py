@@ -25,9 +25,8 @@ from intake.review.audit import Action
 from intake.review.models import Submission
 from intake.review.records import AuditEntry, Registration
 from intake.web.database import sessions
-from tests.web.conftest import login, samples_forms, upload_copy
-from tests.web.test_api import token_for
-from tests.web.test_online_form import form_data
+from tests.fixtures.data import EXPECTED, FORMS
+from tests.fixtures.web import form_data, login, token_for, upload_copy
 
 D = Decimal
 OWN = "91659001MAL8YR44XK"  # demo-enterprise, reviewed by demo-province (新疆生产建设兵团)
@@ -36,7 +35,7 @@ FOREIGN_PROJECT = "2435"  # demo-enterprise holds 14785 t of it pending
 
 def v01() -> Application:
     """The clean 2021 form of demo-enterprise's entity, as the sample's answer has it."""
-    data = json.loads((samples_forms().parent / "expected" / "v01.json").read_text())
+    data = json.loads((EXPECTED / "v01.json").read_text())
     return Application.from_json(data["application"])
 
 
@@ -123,7 +122,7 @@ def test_the_api_cannot_add_a_version_while_submitted_or_after_approval(
 
 def sample_v01() -> dict[str, Any]:
     """The v01.docx sample as multipart data."""
-    return {"file": (io.BytesIO((samples_forms() / "v01.docx").read_bytes()), "v01.docx")}
+    return {"file": (io.BytesIO((FORMS / "v01.docx").read_bytes()), "v01.docx")}
 
 
 def test_a_decision_on_another_version_than_the_one_shown_is_refused(

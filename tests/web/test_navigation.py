@@ -8,8 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import login, upload_copy
-from tests.web.test_online_form import form_data
+from tests.fixtures.web import form_data, login, upload_copy
 
 OVERSIGHT = ["工作台", "全国申请", "项目编号核验", "强制召回", "全国登记查询", "审计日志", "导出"]
 NAVIGATION = {

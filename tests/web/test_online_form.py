@@ -4,40 +4,11 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
 
 import docx
 from flask.testing import FlaskClient
 
-from tests.web.conftest import login
-
-
-def form_data(**overrides: str) -> dict[str, Any]:
-    """A complete, correct 2021 application of the demo enterprise."""
-    data = {
-        "year": "2021",
-        "entity_name": "华能双河发电有限责任公司",
-        "uscc": "91659001MAL8YR44XK",
-        "ccer_account_id": "C8122225684",
-        "ets_account_id": "752068687273",
-        "due_allowance_t": "950402",
-        "offset_requested_t": "24200",
-        "offset_ratio_pct": "",
-        "contact_name": "张杰",
-        "contact_phone": "13731427819",
-        "contact_email": "zhang.jie@126.com",
-        "ccer_rows-0-project_number": "1154",
-        "ccer_rows-0-cancel_quantity_t": "9700",
-        "ccer_rows-1-project_number": "2435",
-        "ccer_rows-1-cancel_quantity_t": "5100",
-        "ccer_rows-2-project_number": "CCER-0808-2014",
-        "ccer_rows-2-cancel_quantity_t": "9400",
-        "province": "新疆生产建设兵团",
-        "signed_date": "2023-10-31",
-        "check": "检查并保存",
-    }
-    data.update(overrides)
-    return data
+from tests.fixtures.web import form_data, login
 
 
 def test_new_form_is_prefilled_from_the_registry(client: FlaskClient) -> None:

@@ -7,8 +7,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import login, upload_copy
-from tests.web.test_online_form import form_data
+from tests.fixtures.web import form_data, login, upload_copy
 
 NOTE = "联系电话无法接通，请核实"
 

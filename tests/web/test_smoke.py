@@ -6,7 +6,8 @@ import io
 
 from flask.testing import FlaskClient
 
-from tests.web.conftest import login, samples_forms
+from tests.fixtures.data import FORMS
+from tests.fixtures.web import login
 
 
 def test_login_then_home_shows_the_entity(client: FlaskClient) -> None:
@@ -25,7 +26,7 @@ def test_wrong_password_is_refused(client: FlaskClient) -> None:
 
 def test_upload_shows_every_problem(client: FlaskClient) -> None:
     login(client)
-    data = (samples_forms() / "v03.docx").read_bytes()
+    data = (FORMS / "v03.docx").read_bytes()
     response = client.post(
         "/upload", data={"file": (io.BytesIO(data), "v03.docx")}, content_type="multipart/form-data"
     )

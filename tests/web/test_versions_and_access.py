@@ -9,13 +9,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import csrf_token, login, samples_forms
-from tests.web.test_online_form import form_data
+from tests.fixtures.data import FORMS
+from tests.fixtures.web import csrf_token, form_data, login
 
 
 def upload(client: FlaskClient, name: str, url: str = "/upload") -> str:
     """Upload a sample form; the URL of its report."""
-    data = (samples_forms() / name).read_bytes()
+    data = (FORMS / name).read_bytes()
     response = client.post(
         url, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
     )
