@@ -17,9 +17,6 @@ ALLOWED = {
     ("sqlalchemy.orm", "Session"),
     ("sqlalchemy.orm", "sessionmaker"),
 }
-# The JSON API is being rebuilt on a schema library; its one listing query moves to
-# intake/review/ then. Listed here so that the exemption cannot outlive the query.
-PENDING = {"api.py"}
 
 
 def sql_imports(path: Path) -> list[str]:
@@ -42,13 +39,9 @@ def test_no_web_module_imports_sql_construction() -> None:
     offending = {
         str(path.relative_to(WEB)): names
         for path in sorted(WEB.rglob("*.py"))
-        if (names := sql_imports(path)) and str(path.relative_to(WEB)) not in PENDING
+        if (names := sql_imports(path))
     }
     assert offending == {}
-
-
-def test_the_pending_exemptions_are_still_needed() -> None:
-    assert all(sql_imports(WEB / name) for name in PENDING)
 
 
 def test_the_check_sees_sql_construction(tmp_path: Path) -> None:

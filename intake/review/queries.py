@@ -187,6 +187,22 @@ def entity_submissions(session: Session, uscc: str) -> list[Submission]:
     return list(session.scalars(query.order_by(Submission.id.desc())))
 
 
+def entity_submissions_page(
+    session: Session, uscc: str, page: int, per_page: int
+) -> tuple[list[Submission], bool]:
+    """One page of the entity's applications but the discarded ones, oldest first, and
+    whether a later page exists."""
+    query = (
+        select(Submission)
+        .where(Submission.uscc == uscc, Submission.state != SubmissionState.DISCARDED.value)
+        .order_by(Submission.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
+    found = list(session.scalars(query))
+    return found[:per_page], len(found) > per_page
+
+
 def submission_in_province(session: Session, submission: Submission, province: str) -> bool:
     """True when the province reviews this submission."""
     entity = session.get(Entity, submission.uscc)

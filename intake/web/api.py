@@ -17,15 +17,14 @@ from typing import Any, TypeVar, cast
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from spectree import Response as Answers
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role, User
 from intake.application import Application
 from intake.checking import parse_report
-from intake.review import decisions, operations
-from intake.review.models import CheckState, Submission, SubmissionState, Version
+from intake.review import decisions, operations, queries
+from intake.review.models import CheckState, Submission, Version
 from intake.review.registration import ReviewError
 from intake.sandbox import Limits
 from intake.web.api_input import NO_FILE_MESSAGE, NOT_AN_OBJECT, refuse_large_json, refused
@@ -165,22 +164,11 @@ def list_applications() -> Response:
     """
     query: PageQuery = validated("query")
     page, per_page = query.page, query.per_page
-    submissions = (
-        db()
-        .scalars(
-            select(Submission)
-            .where(
-                Submission.uscc == api_user().uscc,
-                Submission.state != SubmissionState.DISCARDED.value,
-            )
-            .order_by(Submission.id)
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
-        )
-        .all()
-    )
-    body: dict[str, Any] = {"applications": [_summary(s) for s in submissions[:per_page]]}
-    if len(submissions) > per_page:
+    # Only enterprise users hold tokens, and each has its entity; none matches nothing.
+    uscc = api_user().uscc or ""
+    submissions, more = queries.entity_submissions_page(db(), uscc, page, per_page)
+    body: dict[str, Any] = {"applications": [_summary(s) for s in submissions]}
+    if more:
         body["next"] = url_for("api.list_applications", page=page + 1, per_page=per_page)
     return jsonify(body)
 
