@@ -20,21 +20,13 @@ from intake.registry.memory import Lot, MemoryRegistry
 from intake.render import render_docx
 from intake.review.recall import cycle_recall_date
 from intake.verify.protocol import EntityRecord, ProjectRecord
+from tests.fixtures.cycles import CYCLE_2023
 
 D = Decimal
 PACKAGE = Path(__file__).resolve().parents[1] / "intake"
 USCC = "91110000600037341L"
 
-LATER = """
-[[cycle]]
-year = 2023
-annex = "附表3"
-title = "2023年全国碳市场重点排放单位使用CCER抵销配额清缴申请表"
-deadline = 2024-11-30
-period_end = 2024-12-31
-recall_working_days = 10
-ceiling_pct = "4"
-"""
+LATER = CYCLE_2023
 
 
 @pytest.fixture

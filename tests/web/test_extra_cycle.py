@@ -20,19 +20,10 @@ from intake.demo import load_demo
 from intake.registry.models import Allocation
 from intake.review.recall import run_recall
 from intake.web.database import sessions, settings
+from tests.fixtures.cycles import CYCLE_2023
 from tests.fixtures.web import form_data, login
 
 USCC = "91659001MAL8YR44XK"  # the demo enterprise
-CYCLE_2023 = """
-[[cycle]]
-year = 2023
-annex = "附表3"
-title = "2023年全国碳市场重点排放单位使用CCER抵销配额清缴申请表"
-deadline = 2024-11-30
-period_end = 2024-12-31
-recall_working_days = 10
-ceiling_pct = "4"
-"""
 
 
 @pytest.fixture
