@@ -196,6 +196,22 @@ def _attach(session: Session, notes: list[ReviewNote], decision: Decision) -> No
         session.add(note)
 
 
+def _deciding(
+    session: Session, submission: Submission, user: User, version: int | None, doing: str
+) -> tuple[Submission, Version]:
+    """The opening of every decision, inside its transaction: the submission, locked, and the
+    version shown to the reviewer.
+
+    Takes the write lock on the lots first, then refuses (ReviewError) unless ``user`` reviews
+    the submission, it is submitted, and ``version`` is the number of the version handed in.
+    """
+    lock_for_write(session)
+    locked = locked_submission(session, submission.id)
+    require_reviewer(session, locked, user)
+    require_state(locked, SubmissionState.SUBMITTED, doing)
+    return locked, decided_version(locked, version)
+
+
 def approve(
     session: Session,
     submission: Submission,
@@ -212,11 +228,7 @@ def approve(
     refused (ReviewError) unless it is the one handed in for review.
     """
     with transaction(session):
-        lock_for_write(session)
-        submission = locked_submission(session, submission.id)
-        require_reviewer(session, submission, user)
-        require_state(submission, SubmissionState.SUBMITTED, "审核通过")
-        shown = decided_version(submission, version)
+        submission, shown = _deciding(session, submission, user, version, "审核通过")
         if blocking := blocking_problems(shown):
             raise ReviewError("该版本不能审核通过：" + "；".join(blocking))
         if submission.year is None:
@@ -269,11 +281,7 @@ def reject(
 ) -> DecisionResult:
     """Send the submitted version (the one shown) back with every problem and every note."""
     with transaction(session):
-        lock_for_write(session)
-        submission = locked_submission(session, submission.id)
-        require_reviewer(session, submission, user)
-        require_state(submission, SubmissionState.SUBMITTED, "驳回")
-        shown = decided_version(submission, version)
+        submission, shown = _deciding(session, submission, user, version, "驳回")
         written = draft_notes(session, shown)
         for field, text in notes or []:
             if text.strip():
