@@ -6,8 +6,8 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
 from intake.application import Application
-from intake.review import operations
-from intake.review.models import CheckState, Submission, SubmissionState, Version
+from intake.review.submissions import operations
+from intake.review.submissions.models import CheckState, Submission, SubmissionState, Version
 
 
 def store_submitted(

@@ -24,10 +24,11 @@ from intake.checking import Checker, Claims, parse_report
 from intake.config import Settings, load_settings
 from intake.registry.lookup import preload
 from intake.registry.memory import Claim, MemoryRegistry
-from intake.review.models import Submission, SubmissionState, Version, VersionClaim
+from intake.review.submissions.models import Submission, SubmissionState, Version, VersionClaim
 from intake.sandbox import Limits
 
-# Applications whose CCER quantities are spoken for (as intake.review.operations.LIVE_STATES).
+# Applications whose CCER quantities are spoken for
+# (as intake.review.submissions.operations.LIVE_STATES).
 LIVE_STATES = (SubmissionState.SUBMITTED.value,)
 # Above this many units a batch reads the whole registry rather than send a huge IN list.
 MAX_IN_LIST = 1000
@@ -40,7 +41,7 @@ def live_claims(session: Session, usccs: Sequence[str] | None = None) -> list[Cl
     """The claims of the latest version of every live submission (of these units, or all).
 
     One SELECT of the stored claims (``VersionClaim``), exactly what
-    ``intake.review.operations.claims`` reads per unit: no application JSON is decoded.
+    ``intake.review.submissions.operations.claims`` reads per unit: no application JSON is decoded.
     """
     query = (
         select(Submission.id, Submission.uscc, VersionClaim.project_number, VersionClaim.quantity_t)

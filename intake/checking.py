@@ -106,7 +106,7 @@ class Checker:
 
             registry: Registry = preloaded_registry(session, preload, claims is Claims.LIVE)
         elif claims is Claims.LIVE:
-            from intake.review.operations import claims as live_claims
+            from intake.review.submissions.operations import claims as live_claims
 
             registry = SqlRegistry(session, claims=lambda uscc, ex: live_claims(session, uscc, ex))
         else:

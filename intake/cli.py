@@ -273,7 +273,7 @@ def _require_registry(session: Session) -> None:
 def recall(as_of: dt.datetime, db: str | None, as_json: bool) -> None:
     """强制召回（第六步）：召回日后仍处于待抵销状态的 CCER 全部召回。"""
     from intake.review.audit import Actor
-    from intake.review.recall import run_recall
+    from intake.review.registrations.recall import run_recall
 
     settings = _settings(db)
     with _session(settings, migrate=True) as session:

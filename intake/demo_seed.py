@@ -24,8 +24,9 @@ from intake.clock import today
 from intake.config import Settings
 from intake.cycles import Cycle
 from intake.render import render_docx
-from intake.review import decisions, operations
-from intake.review.models import Submission, Version
+from intake.review.decisions import operations as decisions
+from intake.review.submissions import operations
+from intake.review.submissions.models import Submission, Version
 from intake.storage import Storage
 from intake.verify.protocol import Registry
 

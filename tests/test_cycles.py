@@ -18,7 +18,7 @@ from intake.config import Settings, load_settings
 from intake.cycles import BUILT_IN, CycleConfigError, load_cycles
 from intake.registry.memory import Lot, MemoryRegistry
 from intake.render import render_docx
-from intake.review.recall import cycle_recall_date
+from intake.review.registrations.recall import cycle_recall_date
 from intake.verify.protocol import EntityRecord, ProjectRecord
 from tests.fixtures.cycles import CYCLE_2023
 

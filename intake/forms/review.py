@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from intake.forms.base import IntakeForm, SubForm
 from intake.forms.dates import MAX_ID, DateRange
 from intake.review.audit import ACTION_NAMES
-from intake.review.records import NOTE_FIELD_MAX, NOTE_TEXT_MAX
+from intake.review.decisions.models import NOTE_FIELD_MAX, NOTE_TEXT_MAX
 from intake.values import PROVINCES
 
 

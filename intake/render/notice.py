@@ -21,7 +21,7 @@ from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
 from intake.render.pdf import docx_to_pdf
-from intake.review.letters import PROCEDURE, Letter
+from intake.review.decisions.letters import PROCEDURE, Letter
 from intake.values import without_control_characters
 
 T = TypeVar("T")

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from intake import clock
 from intake.accounts.models import User
-from intake.review.models import Version
-from intake.review.records import AuditEntry
+from intake.review.models import AuditEntry
+from intake.review.submissions.models import Version
 
 
 class Action:

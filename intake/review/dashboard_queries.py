@@ -17,11 +17,11 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from intake.registry.models import CcerLot, Entity, LotStatus
-from intake.review.models import Submission, SubmissionState
 from intake.review.paging import Paged
-from intake.review.queries import entity_name
-from intake.review.records import Registration
-from intake.review.usage import ProjectFilter, project_page
+from intake.review.projects.queries import ProjectFilter, project_page
+from intake.review.registrations.models import Registration
+from intake.review.submissions.models import Submission, SubmissionState
+from intake.review.submissions.queries import entity_name
 
 STATES = (
     SubmissionState.SUBMITTED.value,

@@ -14,8 +14,9 @@ from typing import Any
 from openpyxl import Workbook
 
 from intake.review.audit import ACTION_NAMES
-from intake.review.records import AuditEntry, Registration
-from intake.review.usage import ProjectUsage
+from intake.review.models import AuditEntry
+from intake.review.projects.queries import ProjectUsage
+from intake.review.registrations.models import Registration
 from intake.values import without_control_characters
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))

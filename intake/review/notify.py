@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from intake import clock
 from intake.config import Settings
-from intake.review.records import Notice
+from intake.review.models import Notice
 
 SMTP_TIMEOUT_S = 10
 

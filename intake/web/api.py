@@ -23,9 +23,10 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role, User
 from intake.application import Application
 from intake.checking import parse_report
-from intake.review import decisions, operations, queries
-from intake.review.models import CheckState, Submission, Version
-from intake.review.registration import ReviewError
+from intake.review.decisions import operations as decisions
+from intake.review.errors import ReviewError
+from intake.review.submissions import operations, queries
+from intake.review.submissions.models import CheckState, Submission, Version
 from intake.sandbox import Limits
 from intake.web.api_input import NO_FILE_MESSAGE, NOT_AN_OBJECT, refuse_large_json, refused
 from intake.web.api_models import (

@@ -27,7 +27,7 @@ from spectree.model_adapter.pydantic_adapter import BaseFile
 from intake.config import load_settings
 from intake.forms.application import MAX_ROWS
 from intake.forms.dates import MAX_ID
-from intake.review.models import CheckState, SubmissionState
+from intake.review.submissions.models import CheckState, SubmissionState
 from intake.values import has_control_characters
 from intake.web.paging import MAX_PAGE
 

@@ -18,12 +18,14 @@ from werkzeug.wrappers import Response
 
 from intake import clock
 from intake.accounts.models import Role
-from intake.review import audit, decisions, export, registration_queries
+from intake.review import audit, export
 from intake.review import dashboard_queries as q
 from intake.review.audit import Actor
-from intake.review.models import Submission
-from intake.review.recall import CalendarUnavailable, recall_date
-from intake.review.recall_notices import pending_holdings
+from intake.review.decisions.queries import decisions_of
+from intake.review.registrations import queries as registration_queries
+from intake.review.registrations.recall import CalendarUnavailable, recall_date
+from intake.review.registrations.recall_notices import pending_holdings
+from intake.review.submissions.models import Submission
 from intake.web import reporting
 from intake.web.charts import Chart, bar_chart
 from intake.web.database import db, settings
@@ -159,7 +161,7 @@ def application(submission_id: int) -> str:
         warnings=report.warnings,
         foreign_uscc=False,
         for_reviewer=True,
-        decisions=decisions.decisions_of(db(), submission.id),
+        decisions=decisions_of(db(), submission.id),
         registration=registration_queries.registration_of(db(), submission.id),
     )
 

@@ -7,7 +7,7 @@ parses, verifies and records.
 
 A check may run more than once (queued again after a restart, by two processes, after a
 worker was killed): ``run_check`` claims the version first, renews the claim while it
-works and records only while it holds it (``intake.review.check_claims``), so the result
+works and records only while it holds it (``intake.review.submissions.check_claims``), so the result
 is recorded once. ``intake.web.resume`` finds the checks nobody is doing.
 """
 
@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from intake.application import Application, Report
 from intake.checking import Checker, Claims, parse_report
 from intake.config import Settings
-from intake.review import check_claims, operations
-from intake.review.models import Version, utcnow
+from intake.review.submissions import check_claims, operations
+from intake.review.submissions.models import Version, utcnow
 from intake.sandbox import Limits
 from intake.storage import Storage
 from intake.web.database import sessions, settings, storage

@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role
 from intake.render import RenderError
 from intake.render.notice import cached_pdf, notice_docx
-from intake.review.letters import Letter, letter_of, may_read
-from intake.review.models import Submission
-from intake.review.records import Decision
+from intake.review.decisions.letters import Letter, letter_of, may_read
+from intake.review.decisions.models import Decision
+from intake.review.submissions.models import Submission
 from intake.web.database import db, settings
 from intake.web.security import roles_required, user
 

@@ -10,10 +10,12 @@ from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
 from intake.forms.review import AuditFilterForm, ProjectFilterForm, VerifyForm
-from intake.review import audit, decisions, export, usage
+from intake.review import audit, export
 from intake.review.audit import Actor, AuditFilter
-from intake.review.decisions import ReviewError
-from intake.review.usage import ProjectFilter
+from intake.review.errors import ReviewError
+from intake.review.projects import queries as usage
+from intake.review.projects.operations import mark_project
+from intake.review.projects.queries import ProjectFilter
 from intake.web.database import db
 from intake.web.paging import page_number
 from intake.web.security import address, roles_required, user
@@ -70,7 +72,7 @@ def verify(project_number: str) -> Response:
         flash("请选择核验结果", "error")
     else:
         try:
-            decisions.mark_project(
+            mark_project(
                 db(), project_number, user(), verified=form.verified.data == "1",
                 note=form.note.data or "", address=request.remote_addr or "",
             )  # fmt: skip

@@ -16,8 +16,8 @@ from intake.accounts.models import Role
 from intake.forms.recall import RecallForm
 from intake.review import notify
 from intake.review.audit import Actor
-from intake.review.recall import CalendarUnavailable, recall_date
-from intake.review.recall_notices import pending_holdings, recall_and_notify
+from intake.review.registrations.recall import CalendarUnavailable, recall_date
+from intake.review.registrations.recall_notices import pending_holdings, recall_and_notify
 from intake.web.database import db, settings
 from intake.web.security import roles_required, user
 

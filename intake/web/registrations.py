@@ -15,10 +15,13 @@ from werkzeug.wrappers import Response
 
 from intake.accounts.models import Role
 from intake.forms.review import ActionForm, RegistrationFilterForm
-from intake.review import audit, decisions, export, notify, registration_queries
+from intake.review import audit, export, notify
 from intake.review.audit import Actor
-from intake.review.decisions import ReviewError
-from intake.review.records import Registration
+from intake.review.decisions import operations as decisions
+from intake.review.decisions.queries import decisions_of
+from intake.review.errors import ReviewError
+from intake.review.registrations import queries as registration_queries
+from intake.review.registrations.models import Registration
 from intake.web.database import db
 from intake.web.enterprise.access import own_submission
 from intake.web.paging import page_number
@@ -100,7 +103,7 @@ def decisions_page(submission_id: int) -> str:
     return render_template(
         "registrations/application.html",
         submission=submission,
-        decisions=decisions.decisions_of(db(), submission.id),
+        decisions=decisions_of(db(), submission.id),
         registration=registration_queries.registration_of(db(), submission.id),
         form=ActionForm(),
     )

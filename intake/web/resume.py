@@ -15,8 +15,8 @@ import threading
 from flask import Flask
 
 from intake import clock
-from intake.review import check_claims
-from intake.review.models import utcnow
+from intake.review.submissions import check_claims
+from intake.review.submissions.models import utcnow
 from intake.web.database import sessions, settings
 from intake.web.jobs import RqRunner, runner
 

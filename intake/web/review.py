@@ -26,23 +26,21 @@ from intake.forms.review import (
 )
 from intake.registry.lookup import SqlRegistry
 from intake.registry.models import Project
-from intake.review import (
-    audit,
-    decision_items,
-    decisions,
-    notify,
-    queries,
-    registration,
-    registration_queries,
-    usage,
-)
+from intake.review import audit, notify
 from intake.review.audit import Actor
-from intake.review.decision_items import problem_key, standing_errors
-from intake.review.decisions import ReviewError
-from intake.review.diff import diff_applications, diff_problems
-from intake.review.guards import decided_version
-from intake.review.models import Submission, Version
-from intake.review.records import ProjectVerification
+from intake.review.decisions import items as decision_items
+from intake.review.decisions import operations as decisions
+from intake.review.decisions.guards import decided_version
+from intake.review.decisions.items import problem_key, standing_errors
+from intake.review.decisions.queries import decisions_of
+from intake.review.errors import ReviewError
+from intake.review.projects import queries as usage
+from intake.review.projects.models import ProjectVerification
+from intake.review.registrations import operations as registration
+from intake.review.registrations import queries as registration_queries
+from intake.review.submissions import queries
+from intake.review.submissions.diff import diff_applications, diff_problems
+from intake.review.submissions.models import Submission, Version
 from intake.verify.catalogue import label as field_label
 from intake.verify.copy import side_by_side
 from intake.web import reporting
@@ -184,7 +182,7 @@ def _detail(submission: Submission, version: Version, **forms: Any) -> str:
         reject_form=forms.get("reject_form") or RejectForm(version=str(version.number)),
         note_form=note_form,
         notes=decision_items.draft_notes(db(), version),
-        decisions=decisions.decisions_of(db(), submission.id),
+        decisions=decisions_of(db(), submission.id),
         rows=_row_checks(submission, application),
         history=_history(submission),
         registration=registration_queries.registration_of(db(), submission.id),

@@ -20,8 +20,8 @@ from intake.config import Settings
 from intake.registry.loader import load_registry
 from intake.registry.memory import MemoryRegistry
 from intake.render import render_docx
-from intake.review import operations
-from intake.review.models import Submission
+from intake.review.submissions import operations
+from intake.review.submissions.models import Submission
 from tests.fixtures.review import applicant
 
 D = Decimal

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from intake.registry.models import CcerLot, Entity
-from intake.review.models import Submission
-from intake.review.records import Registration
+from intake.review.registrations.models import Registration
+from intake.review.submissions.models import Submission
 from intake.web.database import sessions
 from tests.fixtures.web import login
 

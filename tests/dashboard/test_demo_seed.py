@@ -16,8 +16,10 @@ from intake.accounts.models import User, aware
 from intake.demo import DEMO_TODAY, demo_config, load_demo
 from intake.registry.ledger import LedgerEntry
 from intake.review.audit import Action
-from intake.review.models import Submission, Version
-from intake.review.records import AuditEntry, Decision, Notice, Registration
+from intake.review.decisions.models import Decision
+from intake.review.models import AuditEntry, Notice
+from intake.review.registrations.models import Registration
+from intake.review.submissions.models import Submission, Version
 from intake.web.database import sessions
 from tests.fixtures.web import login
 

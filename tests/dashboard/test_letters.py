@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from intake.review.records import Decision
+from intake.review.decisions.models import Decision
 from intake.web.database import sessions
 from intake.web.letters import DOCX
 from tests.fixtures.web import login
@@ -19,7 +19,7 @@ from tests.fixtures.web import login
 
 def _decision(app: Flask, kind: str, uscc: str) -> Decision:
     with sessions(app)() as session:
-        from intake.review.models import Submission
+        from intake.review.submissions.models import Submission
 
         query = (
             select(Decision)

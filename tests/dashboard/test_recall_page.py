@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from intake import create_app
 from intake.demo import load_demo
 from intake.registry.models import CcerLot
-from intake.review.records import AuditEntry, Notice
+from intake.review.models import AuditEntry, Notice
 from intake.web.database import sessions
 from tests.fixtures.web import login
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from intake.registry.models import CcerLot
-from intake.review.recall import CalendarUnavailable, recall_date, run_recall
+from intake.review.registrations.recall import CalendarUnavailable, recall_date, run_recall
 
 PERIOD_END = dt.date(2023, 12, 31)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import docx
 
 from intake.render.notice import notice_docx
-from intake.review.letters import Letter, Reason
+from intake.review.decisions.letters import Letter, Reason
 
 
 def test_a_letter_with_control_characters_in_its_notes_prints() -> None:

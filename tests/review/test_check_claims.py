@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from intake.application import Report
 from intake.db import session_factory
-from intake.review import check_claims, operations
-from intake.review.models import CheckState, Version, utcnow
+from intake.review.submissions import check_claims, operations
+from intake.review.submissions.models import CheckState, Version, utcnow
 from intake.storage import Storage
 from tests.fixtures.review import applicant
 

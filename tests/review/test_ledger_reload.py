@@ -21,11 +21,11 @@ from intake.demo import load_demo
 from intake.registry.ledger import LedgerEntry
 from intake.registry.loader import RegistryLoadError, load_registry
 from intake.registry.models import Entity
-from intake.review.decisions import approve, submit
-from intake.review.models import Submission
-from intake.review.operations import create_from_form
-from intake.review.recall import run_recall
-from intake.review.records import Cancellation, Registration
+from intake.review.decisions.operations import approve, submit
+from intake.review.registrations.models import Cancellation, Registration
+from intake.review.registrations.recall import run_recall
+from intake.review.submissions.models import Submission
+from intake.review.submissions.operations import create_from_form
 from intake.web.database import sessions
 from tests.fixtures.exports import (
     LOTS,

@@ -52,9 +52,10 @@ from intake.demo import DEMO_DATA, DEMO_PASSWORD, load_demo
 from intake.registry.loader import load_registry
 from intake.registry.models import CcerLot
 from intake.render import render_docx
-from intake.review.models import Submission, Version
-from intake.review.recall import run_recall
-from intake.review.records import AuditEntry, Registration
+from intake.review.models import AuditEntry
+from intake.review.registrations.models import Registration
+from intake.review.registrations.recall import run_recall
+from intake.review.submissions.models import Submission, Version
 from intake.web.database import sessions
 from tests.fixtures.database import PG_URL
 

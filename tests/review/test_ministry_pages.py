@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from intake.application import Report
 from intake.registry.models import CcerLot, LotStatus, Project
-from intake.review import registration_queries, usage
-from intake.review.decisions import approve, mark_project, submit
-from intake.review.guards import entity_province
-from intake.review.models import SubmissionState
-from intake.review.operations import add_version, create_from_form
-from intake.review.usage import ProjectFilter
-from intake.review.usage_sql import PROJECT_FLAGS
+from intake.review.decisions.guards import entity_province
+from intake.review.decisions.operations import approve, submit
+from intake.review.projects import queries as usage
+from intake.review.projects.operations import mark_project
+from intake.review.projects.queries import PROJECT_FLAGS, ProjectFilter
+from intake.review.registrations import queries as registration_queries
+from intake.review.submissions.models import SubmissionState
+from intake.review.submissions.operations import add_version, create_from_form
 from intake.storage import Storage
 from tests.fixtures.review import (
     BINGTUAN_USCC,

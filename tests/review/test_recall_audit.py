@@ -13,8 +13,8 @@ from intake.cli import main
 from intake.db import make_engine, session_factory
 from intake.demo import DEMO_DATA
 from intake.review.audit import Action, Actor
-from intake.review.recall import run_recall
-from intake.review.records import AuditEntry
+from intake.review.models import AuditEntry
+from intake.review.registrations.recall import run_recall
 
 PERIOD_END = dt.date(2023, 12, 31)
 OPERATOR = Actor(None, "operator", "system", "命令行")

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from intake.application import Report
 from intake.db import session_factory
 from intake.registry.models import CcerLot, Entity, LotStatus
-from intake.review.decisions import ReviewError, approve, submit
-from intake.review.models import Submission, SubmissionState
-from intake.review.operations import create_from_form
-from intake.review.records import Cancellation, Registration
+from intake.review.decisions.operations import approve, submit
+from intake.review.errors import ReviewError
+from intake.review.registrations.models import Cancellation, Registration
+from intake.review.submissions.models import Submission, SubmissionState
+from intake.review.submissions.operations import create_from_form
 from tests.fixtures.review import application, make_user, stamp
 
 D = Decimal

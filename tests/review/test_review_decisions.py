@@ -8,19 +8,15 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from intake.application import Report
-from intake.review import decision_items, decisions
-from intake.review.decisions import ReviewError, approve, reject, submit
-from intake.review.models import SubmissionState
-from intake.review.operations import add_version
-from intake.review.records import (
-    AuditEntry,
-    Cancellation,
-    Decision,
-    ImmutableRecord,
-    Notice,
-    Registration,
-    ReviewNote,
-)
+from intake.review.decisions import items as decision_items
+from intake.review.decisions import operations as decisions
+from intake.review.decisions.models import Decision, ReviewNote
+from intake.review.decisions.operations import approve, reject, submit
+from intake.review.errors import ReviewError
+from intake.review.models import AuditEntry, ImmutableRecord, Notice
+from intake.review.registrations.models import Cancellation, Registration
+from intake.review.submissions.models import SubmissionState
+from intake.review.submissions.operations import add_version
 from tests.fixtures.review import (
     OTHER_USCC,
     USCC,

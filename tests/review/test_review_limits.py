@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.review import decisions
-from intake.review.decisions import ReviewError, submit
-from intake.review.records import NOTE_FIELD_MAX, NOTE_TEXT_MAX, ReviewNote
+from intake.review.decisions import operations as decisions
+from intake.review.decisions.models import NOTE_FIELD_MAX, NOTE_TEXT_MAX, ReviewNote
+from intake.review.decisions.operations import submit
+from intake.review.errors import ReviewError
 from tests.fixtures.review import MakeSubmission, Users
 
 

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from intake.checking import Checker, Claims
 from intake.config import Settings
-from intake.review import notify, queries
-from intake.review.decisions import approve, mark_project, reject, submit
-from intake.review.operations import claims as live_claims
-from intake.review.queries import QueueFilter
-from intake.review.usage import project_usage
+from intake.review import notify
+from intake.review.decisions.operations import approve, reject, submit
+from intake.review.projects.operations import mark_project
+from intake.review.projects.queries import project_usage
+from intake.review.submissions import queries
+from intake.review.submissions.operations import claims as live_claims
+from intake.review.submissions.queries import QueueFilter
 from tests.fixtures.review import (
     BINGTUAN_USCC,
     OTHER_USCC,

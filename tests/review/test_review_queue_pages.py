@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from intake.application import Application, Problem, Report
 from intake.db import Base, current_revision, import_models, make_engine, upgrade
 from intake.registry.models import CcerLot, LotStatus
-from intake.review import operations, queries
-from intake.review.decisions import reject, submit
-from intake.review.models import Submission, SubmissionState, Version, VersionClaim
-from intake.review.operations import add_version, create_from_form, record_check
-from intake.review.queries import QueueFilter, QueuePage
-from intake.review.usage import project_usage
+from intake.review.decisions.operations import reject, submit
+from intake.review.projects.queries import project_usage
+from intake.review.submissions import operations, queries
+from intake.review.submissions.models import Submission, SubmissionState, Version, VersionClaim
+from intake.review.submissions.operations import add_version, create_from_form, record_check
+from intake.review.submissions.queries import QueueFilter, QueuePage
 from intake.storage import Storage
 from tests.fixtures.review import (
     OTHER_USCC,

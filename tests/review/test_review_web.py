@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.application import Report
-from intake.review.models import Submission
-from intake.review.operations import add_version, create_from_form
-from intake.review.records import AuditEntry, ProjectVerification
+from intake.review.models import AuditEntry
+from intake.review.projects.models import ProjectVerification
+from intake.review.submissions.models import Submission
+from intake.review.submissions.operations import add_version, create_from_form
 from tests.fixtures.review import (
     OTHER_USCC,
     USCC,

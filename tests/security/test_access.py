@@ -27,8 +27,9 @@ from werkzeug.routing import Rule
 from intake.accounts.models import Role
 from intake.accounts.operations import create_user, find_user, issue_token
 from intake.demo import DEMO_PASSWORD
-from intake.review.models import Submission, Version
-from intake.review.records import AuditEntry, Decision, ReviewNote
+from intake.review.decisions.models import Decision, ReviewNote
+from intake.review.models import AuditEntry
+from intake.review.submissions.models import Submission, Version
 from tests.fixtures.data import FORMS
 from tests.fixtures.web import login
 

@@ -26,8 +26,9 @@ from intake.db import make_engine, session_factory, upgrade
 from intake.demo import DEMO_DATA
 from intake.registry.loader import load_registry
 from intake.registry.models import CcerLot, Entity, LotStatus
-from intake.review.models import Submission, SubmissionState, Version
-from intake.review.records import Cancellation, Decision, Registration
+from intake.review.decisions.models import Decision
+from intake.review.registrations.models import Cancellation, Registration
+from intake.review.submissions.models import Submission, SubmissionState, Version
 from intake.storage import Storage
 from tests.fixtures.database import postgres_schema_url
 

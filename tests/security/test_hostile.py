@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.checking import parse_report
-from intake.review.models import CheckState, Version
+from intake.review.submissions.models import CheckState, Version
 from intake.web.database import storage
 from tests.fixtures import hostile
 from tests.fixtures.web import login, upload

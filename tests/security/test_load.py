@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.review.models import Submission, Version
+from intake.review.submissions.models import Submission, Version
 from intake.web.database import storage
 from tests.fixtures.data import FORMS
 from tests.fixtures.web import login, upload

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from intake import create_app
-from intake.review.models import Version
+from intake.review.submissions.models import Version
 from intake.web.database import storage
 from intake.web.security import SECURITY_HEADERS
 from tests.fixtures.data import FORMS

@@ -20,9 +20,10 @@ from intake.application import Application, CcerRow, Report
 from intake.checking import parse_report
 from intake.db import make_engine, session_factory
 from intake.registry.models import CcerLot, Entity, LotStatus
-from intake.review import decisions, operations
-from intake.review.models import Submission, SubmissionState
-from intake.review.registration import ReviewError
+from intake.review.decisions import operations as decisions
+from intake.review.errors import ReviewError
+from intake.review.submissions import operations
+from intake.review.submissions.models import Submission, SubmissionState
 from intake.storage import Storage
 from tests.fixtures.data import FORMS
 

@@ -19,7 +19,7 @@ from wtforms.validators import Length
 
 from intake.config import load_settings
 from intake.forms.application import MAX_ROWS, ApplicationForm, CcerRowForm
-from intake.review.models import Version
+from intake.review.submissions.models import Version
 from intake.values import has_control_characters
 from intake.web.api_models import MAX_TEXT, NO_CONTROL, ApplicationInput
 from intake.web.database import sessions

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from intake.accounts.operations import find_user
 from intake.application import Report
-from intake.review.models import Submission, SubmissionState
-from intake.review.operations import create_from_form
+from intake.review.submissions.models import Submission, SubmissionState
+from intake.review.submissions.operations import create_from_form
 from intake.web.database import sessions
 from tests.fixtures.review import application
 from tests.fixtures.web import form_data, login, token_for

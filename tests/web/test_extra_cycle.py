@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from intake import create_app
 from intake.demo import load_demo
 from intake.registry.models import Allocation
-from intake.review.recall import run_recall
+from intake.review.registrations.recall import run_recall
 from intake.web.database import sessions, settings
 from tests.fixtures.cycles import CYCLE_2023
 from tests.fixtures.web import form_data, login

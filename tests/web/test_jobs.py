@@ -25,8 +25,8 @@ from sqlalchemy import select, update
 from intake import create_app
 from intake.demo import DEMO_DATA
 from intake.registry.loader import load_registry
-from intake.review import operations
-from intake.review.models import CheckState, Version, utcnow
+from intake.review.submissions import operations
+from intake.review.submissions.models import CheckState, Version, utcnow
 from intake.web.database import engine, sessions, storage
 from intake.web.jobs import RqRunner, run_check, runner
 from intake.web.resume import resume

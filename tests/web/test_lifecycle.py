@@ -22,8 +22,9 @@ from sqlalchemy import select
 from intake.application import Application
 from intake.render import render_docx
 from intake.review.audit import Action
-from intake.review.models import Submission
-from intake.review.records import AuditEntry, Registration
+from intake.review.models import AuditEntry
+from intake.review.registrations.models import Registration
+from intake.review.submissions.models import Submission
 from intake.web.database import sessions
 from tests.fixtures.data import EXPECTED, FORMS
 from tests.fixtures.web import form_data, login, token_for, upload_copy

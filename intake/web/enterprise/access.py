@@ -9,8 +9,8 @@ from flask import abort
 from wtforms.fields.choices import SelectChoice
 
 from intake.checking import Checker, Claims
-from intake.review import registration_queries
-from intake.review.models import Submission, Version
+from intake.review.registrations import queries as registration_queries
+from intake.review.submissions.models import Submission, Version
 from intake.verify.protocol import Registry
 from intake.web.database import db, settings
 from intake.web.security import user

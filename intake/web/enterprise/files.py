@@ -13,7 +13,7 @@ from intake.accounts.models import Role
 from intake.application import Application
 from intake.render import RenderError, render_docx
 from intake.render.notice import cached_pdf
-from intake.review.models import Version
+from intake.review.submissions.models import Version
 from intake.web.database import settings, storage
 from intake.web.enterprise import bp
 from intake.web.enterprise.access import own_version

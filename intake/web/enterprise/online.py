@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role
 from intake.application import Application, Problem, Report
 from intake.forms.application import ApplicationForm, data_from_application, initial_data
-from intake.review import operations
-from intake.review.models import Submission, Version
-from intake.review.registration import ReviewError
+from intake.review.errors import ReviewError
+from intake.review.submissions import operations
+from intake.review.submissions.models import Submission, Version
 from intake.web import reporting
 from intake.web.database import db, settings
 from intake.web.enterprise import bp

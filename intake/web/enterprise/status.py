@@ -8,9 +8,11 @@ from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from intake.forms.review import ActionForm
-from intake.review import decisions
-from intake.review.guards import ever_submitted, require_submittable
-from intake.review.models import (
+from intake.review.decisions.guards import ever_submitted, require_submittable
+from intake.review.decisions.models import Decision, DecisionKind
+from intake.review.decisions.queries import decisions_of
+from intake.review.errors import ReviewError
+from intake.review.submissions.models import (
     OPEN_STATES,
     STATE_NAMES,
     CheckState,
@@ -18,9 +20,7 @@ from intake.review.models import (
     SubmissionState,
     Version,
 )
-from intake.review.operations import require_open
-from intake.review.records import Decision, DecisionKind
-from intake.review.registration import ReviewError
+from intake.review.submissions.operations import require_open
 from intake.web.database import db
 
 # One word per state on every page (the review module's filters and messages use the same).
@@ -90,7 +90,7 @@ def _last_rejection(submission: Submission) -> Decision | None:
     """The latest decision when it is a rejection the enterprise has not yet answered."""
     if submission.state not in (SubmissionState.REJECTED.value, SubmissionState.DRAFT.value):
         return None
-    found = decisions.decisions_of(db(), submission.id)
+    found = decisions_of(db(), submission.id)
     if found and found[-1].kind == DecisionKind.REJECTED.value:
         return found[-1]
     return None

@@ -12,11 +12,12 @@ from werkzeug.wrappers import Response
 from intake.accounts.models import Role
 from intake.forms.review import ActionForm
 from intake.forms.upload import UploadForm
-from intake.review import notify, operations, queries
-from intake.review.diff import diff_applications, diff_problems
+from intake.review import notify
+from intake.review.errors import ReviewError
 from intake.review.export import BEIJING
-from intake.review.models import CheckState, Version
-from intake.review.registration import ReviewError
+from intake.review.submissions import operations, queries
+from intake.review.submissions.diff import diff_applications, diff_problems
+from intake.review.submissions.models import CheckState, Version
 from intake.verify.catalogue import label
 from intake.web import reporting
 from intake.web.database import db, storage

@@ -8,7 +8,7 @@ changes the row); while it runs it renews its sign of life; it records its resul
 another conditional ``UPDATE`` that succeeds only while it still holds the claim. A claim
 whose holder has shown no sign of life since ``stale_before`` may be taken over.
 
-``intake.review.operations`` calls these from ``start_check``, ``record_check`` and
+``intake.review.submissions.operations`` calls these from ``start_check``, ``record_check`` and
 ``fail_check``; the job runner calls ``renew`` and ``unfinished``.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from intake.review.models import CheckState, Version, utcnow
+from intake.review.submissions.models import CheckState, Version, utcnow
 
 UNFINISHED = (CheckState.PENDING.value, CheckState.RUNNING.value)
 

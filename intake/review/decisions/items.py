@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from intake.accounts.models import User
 from intake.application import Application, Problem
 from intake.review import notify
-from intake.review.models import Submission, Version
-from intake.review.records import Decision, DecisionKind, NoteKind, Notice, ReviewNote
-from intake.review.registration import ReviewError
+from intake.review.decisions.models import Decision, DecisionKind, NoteKind, ReviewNote
+from intake.review.errors import ReviewError
+from intake.review.models import Notice
+from intake.review.submissions.models import Submission, Version
 
 
 def problem_key(problem: Problem) -> str:

@@ -8,9 +8,16 @@ from sqlalchemy.orm import Session
 from intake.accounts.models import Role, User
 from intake.registry.models import Entity
 from intake.review.audit import Action
-from intake.review.models import STATE_NAMES, CheckState, Submission, SubmissionState, Version
-from intake.review.records import AuditEntry, Decision
-from intake.review.registration import ReviewError
+from intake.review.decisions.models import Decision
+from intake.review.errors import ReviewError
+from intake.review.models import AuditEntry
+from intake.review.submissions.models import (
+    STATE_NAMES,
+    CheckState,
+    Submission,
+    SubmissionState,
+    Version,
+)
 from intake.verify.catalogue import BLOCKING_CODES
 
 

@@ -27,11 +27,9 @@ from intake.application import Application, number
 from intake.registry.ledger import LedgerEntry, MovementKind, allocate, move_lots, moved_totals
 from intake.registry.models import CcerLot, Entity, LotStatus, Project
 from intake.registry.values import plain
-from intake.review.records import Cancellation, Decision, Registration
-
-
-class ReviewError(ValueError):
-    """A review step cannot be done as asked (the message is Chinese, for the user)."""
+from intake.review.decisions.models import Decision
+from intake.review.errors import ReviewError
+from intake.review.registrations.models import Cancellation, Registration
 
 
 class RegistrationError(ReviewError):

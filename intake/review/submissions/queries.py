@@ -16,8 +16,8 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from intake.registry.models import Entity
-from intake.review.models import Submission, SubmissionState
 from intake.review.paging import Paged
+from intake.review.submissions.models import Submission, SubmissionState
 
 SORT_KEYS = ("updated", "entity", "year", "state", "requested", "errors", "warnings", "days_left")
 PAGE_SIZE = 50

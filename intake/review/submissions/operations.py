@@ -22,9 +22,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from intake.accounts.models import Role, User
 from intake.application import Application, Report, number
-from intake.review import audit, check_claims
+from intake.review import audit
 from intake.review.audit import SYSTEM, Action, Actor
-from intake.review.models import (
+from intake.review.errors import ReviewError
+from intake.review.registrations.operations import lock_for_write
+from intake.review.submissions import check_claims
+from intake.review.submissions.models import (
     OPEN_STATES,
     CheckState,
     Submission,
@@ -32,7 +35,6 @@ from intake.review.models import (
     Version,
     VersionClaim,
 )
-from intake.review.registration import ReviewError, lock_for_write
 from intake.storage import Storage
 
 # Applications whose CCER quantities are spoken for while they wait for a decision.

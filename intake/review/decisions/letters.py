@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from intake.accounts.models import Role, User
 from intake.application import Application
-from intake.review.guards import entity_province
-from intake.review.models import Submission, Version
-from intake.review.records import Decision, DecisionKind, Registration
+from intake.review.decisions.guards import entity_province
+from intake.review.decisions.models import Decision, DecisionKind
+from intake.review.registrations.models import Registration
+from intake.review.submissions.models import Submission, Version
 from intake.verify.catalogue import label
 from intake.verify.help import help_for
 

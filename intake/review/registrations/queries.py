@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from intake.registry.models import CcerLot, LotStatus
 from intake.review.paging import Paged
-from intake.review.records import Cancellation, Registration
+from intake.review.registrations.models import Cancellation, Registration
 
 PAGE_SIZE = 50
 

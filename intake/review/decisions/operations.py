@@ -1,7 +1,7 @@
 """Every change of state of review: submit, note, approve, reject; each in one transaction.
 
 draft → submitted → approved | rejected; a rejected submission gets a new version
-(``intake.review.operations.add_version`` puts it back to draft) and is submitted
+(``intake.review.submissions.operations.add_version`` puts it back to draft) and is submitted
 again. A rejection sends back, in one go, every automatic problem of the version
 and every note of the reviewer; an approval with an error standing needs a reason
 for overriding each error, and registers the offset in the same transaction.
@@ -13,22 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake import clock
-from intake.accounts.models import Role, User
+from intake.accounts.models import User
 from intake.application import Application
 from intake.review import audit
 from intake.review.audit import Action, Actor
-from intake.review.decision_items import (
-    auto_items,
-    decision_notice,
-    draft_notes,
-    note_item,
-    override_notes,
-)
-from intake.review.guards import (
+from intake.review.decisions.guards import (
     already_decided,
     blocking_problems,
     checked_version,
@@ -40,29 +31,33 @@ from intake.review.guards import (
     require_state,
     require_submittable,
 )
-from intake.review.models import Submission, SubmissionState, Version
-from intake.review.operations import require_owner, transaction
-from intake.review.records import (
+from intake.review.decisions.items import (
+    auto_items,
+    decision_notice,
+    draft_notes,
+    note_item,
+    override_notes,
+)
+from intake.review.decisions.models import (
     NOTE_FIELD_MAX,
     NOTE_TEXT_MAX,
     Decision,
     DecisionKind,
     NoteKind,
-    Notice,
-    ProjectVerification,
     ReviewNote,
 )
-from intake.review.registration import RegistrationError, ReviewError, lock_for_write, register
+from intake.review.errors import ReviewError
+from intake.review.models import Notice
+from intake.review.registrations.operations import lock_for_write, register
+from intake.review.submissions.models import Submission, SubmissionState, Version
+from intake.review.submissions.operations import require_owner, transaction
 
 __all__ = [
     "DecisionResult",
-    "RegistrationError",
-    "ReviewError",
     "add_note",
     "approve",
     "delete_note",
     "discard",
-    "mark_project",
     "reject",
     "submit",
     "withdraw",
@@ -201,6 +196,22 @@ def _attach(session: Session, notes: list[ReviewNote], decision: Decision) -> No
         session.add(note)
 
 
+def _deciding(
+    session: Session, submission: Submission, user: User, version: int | None, doing: str
+) -> tuple[Submission, Version]:
+    """The opening of every decision, inside its transaction: the submission, locked, and the
+    version shown to the reviewer.
+
+    Takes the write lock on the lots first, then refuses (ReviewError) unless ``user`` reviews
+    the submission, it is submitted, and ``version`` is the number of the version handed in.
+    """
+    lock_for_write(session)
+    locked = locked_submission(session, submission.id)
+    require_reviewer(session, locked, user)
+    require_state(locked, SubmissionState.SUBMITTED, doing)
+    return locked, decided_version(locked, version)
+
+
 def approve(
     session: Session,
     submission: Submission,
@@ -217,11 +228,7 @@ def approve(
     refused (ReviewError) unless it is the one handed in for review.
     """
     with transaction(session):
-        lock_for_write(session)
-        submission = locked_submission(session, submission.id)
-        require_reviewer(session, submission, user)
-        require_state(submission, SubmissionState.SUBMITTED, "审核通过")
-        shown = decided_version(submission, version)
+        submission, shown = _deciding(session, submission, user, version, "审核通过")
         if blocking := blocking_problems(shown):
             raise ReviewError("该版本不能审核通过：" + "；".join(blocking))
         if submission.year is None:
@@ -274,11 +281,7 @@ def reject(
 ) -> DecisionResult:
     """Send the submitted version (the one shown) back with every problem and every note."""
     with transaction(session):
-        lock_for_write(session)
-        submission = locked_submission(session, submission.id)
-        require_reviewer(session, submission, user)
-        require_state(submission, SubmissionState.SUBMITTED, "驳回")
-        shown = decided_version(submission, version)
+        submission, shown = _deciding(session, submission, user, version, "驳回")
         written = draft_notes(session, shown)
         for field, text in notes or []:
             if text.strip():
@@ -317,44 +320,3 @@ def reject(
         application = Application.from_json(shown.application_json or {})
         notice = decision_notice(session, submission, decision, application, None)
     return DecisionResult(decision, notice)
-
-
-def decisions_of(session: Session, submission_id: int) -> list[Decision]:
-    """The decisions on a submission, oldest first."""
-    query = select(Decision).where(Decision.submission_id == submission_id)
-    return list(session.scalars(query.order_by(Decision.decided_at, Decision.id)))
-
-
-def mark_project(
-    session: Session,
-    project_number: str,
-    user: User,
-    *,
-    verified: bool,
-    note: str = "",
-    address: str = "",
-) -> ProjectVerification:
-    """The ministry records whether a project number is verified; reviews show it from now on."""
-    project_number = project_number.strip()
-    if not project_number:
-        raise ReviewError("项目编号不能为空")
-    if user.role != Role.MINISTRY:
-        raise ReviewError("只有主管部门（生态环境部）人员可以核验项目编号")
-    with transaction(session):
-        found = session.get(ProjectVerification, project_number)
-        if found is None:
-            found = ProjectVerification(project_number=project_number)
-            session.add(found)
-        found.verified = verified
-        found.note = note.strip()
-        found.verified_by = user.id
-        found.verified_by_name = user.display_name or user.username
-        found.verified_at = clock.now_of(session)
-        audit.record(
-            session,
-            Actor.of(user, address),
-            Action.VERIFY_PROJECT,
-            target=project_number,
-            details={"verified": verified, "note": found.note},
-        )
-    return found

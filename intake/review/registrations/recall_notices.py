@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from intake.registry.models import CcerLot, Entity, LotStatus
 from intake.review import notify
 from intake.review.audit import Actor
-from intake.review.recall import RecallResult, run_recall
-from intake.review.records import Notice
+from intake.review.models import Notice
+from intake.review.registrations.recall import RecallResult, run_recall
 
 
 @dataclass
