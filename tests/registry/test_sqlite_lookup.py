@@ -20,8 +20,8 @@ from intake.registry.sqlite_lookup import (
     has_registry,
     sqlite_path,
 )
+from tests.fixtures.data import SAMPLE_REGISTRY as SAMPLE
 
-SAMPLE = Path(__file__).parents[1] / "data" / "registry" / "sample"
 ALICE = "91140105MAN619RM62"
 
 

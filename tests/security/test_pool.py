@@ -22,6 +22,7 @@ from intake.cli import main
 from intake.parsepool import ParserPool, WorkerProcess
 from intake.sandbox import MSG_CRASH, Limits, report_of
 from tests.fixtures import hostile
+from tests.fixtures.data import FORMS
 from tests.fixtures.data import SAMPLE_REGISTRY as REGISTRY
 
 LIMITS = Limits(timeout_s=30, memory_mb=2048)
@@ -262,7 +263,7 @@ def test_check_of_one_file_on_sqlite_reads_the_registry_without_the_orm(tmp_path
     loaded = CliRunner().invoke(main, ["registry", "load", str(REGISTRY), "--db", url])
     assert loaded.exit_code == 0
     env = {**os.environ, "PYTHONPATH": str(ROOT), "INTAKE_INSTANCE_PATH": str(tmp_path)}
-    form = ROOT / "tests" / "data" / "docx" / "v03.docx"
+    form = FORMS / "v03.docx"
 
     def check(db: str, *args: str) -> tuple[dict[str, Any], str]:
         run = subprocess.run(
