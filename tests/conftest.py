@@ -9,6 +9,7 @@ out first, so that no long test starts last while the other worker is idle.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Iterator
@@ -18,7 +19,9 @@ from typing import Any, NoReturn
 import pytest
 from _pytest.nodeid import coerce_node_id
 from hypothesis import settings
+from werkzeug.security import generate_password_hash
 
+from intake.accounts import operations as accounts
 from intake.parsers import ocrengine
 
 pytest_plugins = [
@@ -90,3 +93,32 @@ def slow_work_is_marked(
     yield
     if seen:  # also when it happened in another thread, whose failure went unseen
         refuse(", ".join(seen))
+
+
+# The production hash (werkzeug's scrypt default) costs a quarter of a second or more per
+# password on a test machine, for every demo user created and every login. Tests hash with
+# one PBKDF2 round instead; tests marked ``production_hash`` run with the production hash.
+TEST_HASH_METHOD = "pbkdf2:sha256:1"
+PRODUCTION_DUMMY_HASH = accounts._DUMMY_HASH
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hash() -> Iterator[None]:
+    """Passwords hashed for tests cost next to nothing (stored hashes name their method,
+    so checking them is cheap too)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            accounts,
+            "generate_password_hash",
+            functools.partial(generate_password_hash, method=TEST_HASH_METHOD),
+        )
+        patch.setattr(accounts, "_DUMMY_HASH", generate_password_hash("x", TEST_HASH_METHOD))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def production_hash(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test marked ``production_hash`` hashes as production does."""
+    if request.node.get_closest_marker("production_hash") is not None:
+        monkeypatch.setattr(accounts, "generate_password_hash", generate_password_hash)
+        monkeypatch.setattr(accounts, "_DUMMY_HASH", PRODUCTION_DUMMY_HASH)
