@@ -26,6 +26,7 @@ from intake.review.registrations import queries as registration_queries
 from intake.review.registrations.recall import CalendarUnavailable, recall_date
 from intake.review.registrations.recall_notices import pending_holdings
 from intake.review.submissions.models import Submission
+from intake.values import PROVINCES
 from intake.web import reporting
 from intake.web.charts import Chart, bar_chart
 from intake.web.database import db, settings
@@ -122,8 +123,10 @@ def _state_chart(figure: q.ProvinceFigures, link: Any) -> Chart:
 @roles_required(*OVERSIGHT)
 def queue() -> str:
     """Every province's applications handed in, read-only, filtered by province and state."""
-    province = request.args.get("province") or None
+    province = _province_asked()
     state = request.args.get("state") or None
+    if state is not None and state not in q.STATES:
+        abort(404)
     page = q.national_queue(db(), province=province, state=state, page=page_number())
     return render_template(
         "dashboard/queue.html",
@@ -135,6 +138,14 @@ def queue() -> str:
         page_url=lambda n: url_for("dashboard.queue", **_args(), page=n),
         export_url=url_for("dashboard.queue_xlsx", **_args()),
     )
+
+
+def _province_asked() -> str | None:
+    """The province the URL filters by (None: every one); 404 for a name no province has."""
+    province = request.args.get("province") or None
+    if province is not None and province not in PROVINCES:
+        abort(404)
+    return province
 
 
 def _args() -> dict[str, Any]:
@@ -173,7 +184,7 @@ def pending() -> str:
     if user().role == Role.PROVINCE:
         province: str | None = user().province or ""
     else:
-        province = request.args.get("province") or None
+        province = _province_asked()
     holdings = pending_holdings(db(), province)
     return render_template(
         "dashboard/pending.html",
@@ -191,7 +202,7 @@ def queue_xlsx() -> Response:
     if user().role == Role.PROVINCE:
         province: str | None = user().province or ""
     else:
-        province = request.args.get("province") or None
+        province = _province_asked()
     if state is not None and state not in q.STATES:
         abort(404)
     rows = q.queue_rows(db(), province=province, state=state)

@@ -114,6 +114,26 @@ def test_national_queue_lists_every_province_and_exports_what_it_lists(demo_app:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/queue?province=9999",
+        "/dashboard/queue?state=bogus",
+        "/dashboard/pending?province=<b>x</b>",
+        "/dashboard/queue.xlsx?province=山西",
+    ],
+)
+def test_a_filter_no_province_or_state_has_is_not_found(demo_app: Flask, url: str) -> None:
+    client = demo_app.test_client()
+    login(client, "demo-ministry")
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "9999" not in response.text
+    assert "<b>x" not in response.text
+    assert "找不到" in response.text or "不存在" in response.text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_province_exports_its_own_queue_only(demo_app: Flask) -> None:
     client = demo_app.test_client()
     login(client, "demo-province")
