@@ -10,6 +10,7 @@ wording differences between 附表1 and 附表2.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -89,6 +90,9 @@ def match_label(text: str) -> tuple[Label, str] | None:
     for label in LABELS:
         if label.pattern.search(key):
             return label, ""
+    misread = _misread_label(key)
+    if misread is not None:
+        return misread, ""
     head, sep, rest = fold_width(text).partition(":")
     if sep and rest.strip():
         inner = label_key(head)
@@ -96,6 +100,35 @@ def match_label(text: str) -> tuple[Label, str] | None:
             if label.pattern.search(inner):
                 return label, rest.strip()
     return None
+
+
+# The long labels as the form prints them: a scan may get one of their characters wrong
+# (全国碳据放权注册登记系统账户ID), which the patterns above do not forgive.
+PRINTED_LABELS = {
+    "uscc": "统一社会信用代码",
+    "ccer_account_id": "自愿减排注册登记系统账户ID",
+    "ets_account_id": "全国碳排放权注册登记系统账户ID",
+    "due_allowance_t": "应清缴配额量(吨)",
+    "offset_requested_t": "申请抵销量(吨)",
+    "offset_ratio_pct": "CCER抵销量占应清缴配额量比例(%)",
+}
+# Similarity (difflib's ratio) a misread label must reach: one character wrong in eight.
+MISREAD_SIMILARITY = 0.85
+
+
+def _misread_label(key: str) -> Label | None:
+    """The long printed label that ``key`` is, but for a character or two the scan got wrong."""
+    key = re.sub(r"^\d{4}年(度)?", "", key)
+    if len(key) < 6:
+        return None
+
+    def similarity(field: str) -> float:
+        return difflib.SequenceMatcher(None, key, PRINTED_LABELS[field]).ratio()
+
+    field = max(PRINTED_LABELS, key=similarity)
+    if similarity(field) < MISREAD_SIMILARITY:
+        return None
+    return next(label for label in LABELS if label.field == field)
 
 
 @dataclass
@@ -326,12 +359,21 @@ class _Reader:
                     self.app.sources["signed_date"] = source
                     return
             return
+        # No signature line: on a 1-bit scan the seal's ring can join it to the lines above
+        # into one unreadable block. A line that is a whole date is then the date signed.
+        dates = [c for c in lines if _WHOLE_DATE.match(label_key(c.text))]
+        if dates:
+            self.app.signed_date = parse_date(dates[-1].text.strip())
+            self.app.sources["signed_date"] = dates[-1].source
 
 
 # The signature line: 申请单位名称（公章）, or 盖章; a seal over it may take a character or two
 # from the recogniser (申请单住名称（公）, 申请单住名称「公员）), so 名称, a bracket and 公
 # are enough.
 _SIGNATURE = re.compile(r"名称\W?公章?\W?|\(?公章\)?|盖章")
+_WHOLE_DATE = re.compile(
+    r"^(\d{4}|[〇零○一二三四五六七八九]{4})年[\d〇零○一二三四五六七八九十]{1,3}月[\d〇零○一二三四五六七八九十]{1,3}日$"
+)
 
 # A blank holds digits, separators, underscores or Chinese numerals, never other words.
 _BLANK = r"(?P<v>(?:[^a-zA-Z\u4e00-\u9fff%]|[〇零一二三四五六七八九十百千万])*?)"

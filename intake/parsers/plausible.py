@@ -38,6 +38,15 @@ _CONFUSABLE = set("01lIoOS5B8Z2")
 _LEADING_ONE = re.compile(r"(?:(?<=^)|(?<=[@._-]))1(?=[a-z])")
 _INNER_ONE = re.compile(r"(?<=[a-z])1(?=[a-z])")
 _INNER_ZERO = re.compile(r"(?<=[a-z])0(?=[a-z])")
+# The public mail services most Chinese addresses use: an address without its @ that ends in
+# one of them can only have had the @ just before it.
+MAIL_SERVICES = (
+    "163.com", "126.com", "yeah.net", "qq.com", "vip.qq.com", "foxmail.com", "sina.com",
+    "sina.cn", "sohu.com", "139.com", "189.cn", "aliyun.com", "tom.com", "21cn.com",
+    "gmail.com", "hotmail.com", "outlook.com",
+)  # fmt: skip
+# The @ of a small or blurred address comes back as one of these, or not at all.
+_AT_MISREAD = set("0oOeøa©Q@")
 QUANTITIES = ("due_allowance_t", "offset_requested_t", "offset_ratio_pct")
 
 
@@ -83,10 +92,27 @@ def repair_email(value: str) -> str:
 
     Only a 1 or 0 that starts a run of lowercase letters, or sits between two, is
     changed: an address rarely has one there, and the recogniser often reads l and o so.
+    An address without an @ that ends in a public mail service gets it back before the
+    service's name (zhang9650yeah.net → zhang965@yeah.net).
     """
-    fixed = _LEADING_ONE.sub("l", value)
+    fixed = _LEADING_ONE.sub("l", _restore_at(value))
     fixed = _INNER_ONE.sub("l", fixed)
     return _INNER_ZERO.sub("o", fixed)
+
+
+def _restore_at(value: str) -> str:
+    """The address with its lost @ put back before a public mail service's name."""
+    if "@" in value:
+        return value
+    for service in sorted(MAIL_SERVICES, key=len, reverse=True):
+        if value.endswith("." + service) or not value.endswith(service):
+            continue
+        local = value[: -len(service)]
+        if len(local) > 1 and local[-1] in _AT_MISREAD:
+            return local[:-1] + "@" + service
+        if local:
+            return local + "@" + service
+    return value
 
 
 def _cap(app: Application, path: str, cap: float) -> None:

@@ -200,3 +200,44 @@ def test_signature_line_with_a_character_lost_under_the_seal_gives_the_date(
     lines = [*DECLARATION]
     lines[5] = signature
     assert str(read_form(make_form(lines=lines)).signed_date) == "2023-09-06"
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("全国碳据放权注册\n登记系统账户ID", "ets_account_id"),
+        ("自愿减据注册登记系统账户1D", "ccer_account_id"),
+        ("统一社会信用代吗", "uscc"),
+        ("申请抵消量（吨）", "offset_requested_t"),
+    ],
+)
+def test_a_long_label_with_one_character_misread_still_marks_its_value(
+    label: str, field: str
+) -> None:
+    from intake.parsers.layout import match_label
+
+    found = match_label(label)
+    assert found is not None
+    assert found[0].field == field
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "申请单位基本信息",
+        "申请配额清缴的CCER基本信息",
+        "全国碳市场重点排放单位",
+        "大唐嘉兴化工有限公司",
+    ],
+)
+def test_headings_and_values_are_not_taken_for_misread_labels(text: str) -> None:
+    from intake.parsers.layout import match_label
+
+    assert match_label(text) is None
+
+
+def test_a_date_line_gives_the_date_when_the_seal_hid_the_signature_line() -> None:
+    lines = [line for line in DECLARATION if "公章" not in line]
+    app = read_form(make_form(lines=lines))
+    assert app.signed_date == dt.date(2023, 9, 6)
+    assert app.sources["signed_date"].where == "line 5"  # the date line, 0-based

@@ -134,6 +134,12 @@ def test_digital_files_are_left_alone() -> None:
         ("wang123@qq.com", "wang123@qq.com"),
         ("li889@sina.com", "li889@sina.com"),
         ("a.1ee@163.com", "a.lee@163.com"),
+        # The @ of a small photo read as 0, e or ø, or lost: a public service's name follows it.
+        ("zhang9650yeah.net", "zhang965@yeah.net"),
+        ("zhang965eyeah.net", "zhang965@yeah.net"),
+        ("zhang965øyeah.net", "zhang965@yeah.net"),
+        ("wang123qq.com", "wang123@qq.com"),
+        ("chen7vip.qq.com", "chen7@vip.qq.com"),
     ],
 )
 def test_usual_slips_in_an_email_are_undone_and_doubted(read: str, meant: str) -> None:
@@ -142,6 +148,14 @@ def test_usual_slips_in_an_email_are_undone_and_doubted(read: str, meant: str) -
     assert app.contact_email == meant
     changed = read != meant
     assert ((app.sources["contact_email"].confidence or 0) < LOW) is changed
+
+
+@pytest.mark.parametrize("read", ["zhao5chnenergy.com.cn", "zhao5mail.163.com"])
+def test_an_at_is_not_guessed_before_a_company_domain_or_a_sub_domain(read: str) -> None:
+    app = make_application(contact_email=read)
+    temper(app)
+    assert app.contact_email == read
+    assert (app.sources["contact_email"].confidence or 0) < LOW
 
 
 def test_on_a_page_that_reads_badly_no_value_is_trusted() -> None:
