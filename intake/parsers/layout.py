@@ -10,6 +10,7 @@ wording differences between 附表1 and 附表2.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Iterator
@@ -112,23 +113,33 @@ PRINTED_LABELS = {
     "offset_requested_t": "申请抵销量(吨)",
     "offset_ratio_pct": "CCER抵销量占应清缴配额量比例(%)",
 }
-# Similarity (difflib's ratio) a misread label must reach: one character wrong in eight.
-MISREAD_SIMILARITY = 0.85
+# A misread label may have one character in six wrong (at least one).
+MISREAD_SHARE = 6
+MIN_MISREAD_LENGTH = 5
+_SIGNS = re.compile(r"\W")
 
 
 def _misread_label(key: str) -> Label | None:
-    """The long printed label that ``key`` is, but for a character or two the scan got wrong."""
-    key = re.sub(r"^\d{4}年(度)?", "", key)
-    if len(key) < 6:
+    """The long printed label that ``key`` is, but for a character or two the scan got wrong.
+
+    Brackets and other signs are left out of the comparison: a scan turns them into
+    anything (申请抵销量·吨：).
+    """
+    key = _SIGNS.sub("", re.sub(r"^\d{4}年(度)?", "", key))
+    if len(key) < MIN_MISREAD_LENGTH:
         return None
-
-    def similarity(field: str) -> float:
-        return difflib.SequenceMatcher(None, key, PRINTED_LABELS[field]).ratio()
-
-    field = max(PRINTED_LABELS, key=similarity)
-    if similarity(field) < MISREAD_SIMILARITY:
+    printed = {field: _SIGNS.sub("", text) for field, text in PRINTED_LABELS.items()}
+    misses = {field: _misses(key, text) for field, text in printed.items()}
+    field = min(misses, key=misses.__getitem__)
+    if misses[field] > max(1, len(printed[field]) // MISREAD_SHARE):
         return None
     return next(label for label in LABELS if label.field == field)
+
+
+def _misses(text: str, printed: str) -> int:
+    """How many characters ``text`` has wrong, missing or extra against ``printed``."""
+    blocks = difflib.SequenceMatcher(None, text, printed, autojunk=False).get_matching_blocks()
+    return max(len(text), len(printed)) - sum(block.size for block in blocks)
 
 
 @dataclass
@@ -346,33 +357,66 @@ class _Reader:
                     return
 
     def _read_signed_date(self, lines: list[Cell]) -> None:
-        for i, cell in enumerate(lines):
-            key = label_key(cell.text)
-            if not _SIGNATURE.search(key):
-                continue
-            after = _SIGNATURE.split(label_key(cell.text), maxsplit=1)[-1]
-            candidates = [after, *(c.text for c in lines[i + 1 : i + 4])]
-            sources = [cell.source, *(c.source for c in lines[i + 1 : i + 4])]
-            for text, source in zip(candidates, sources, strict=True):
-                if "年" in text or re.search(r"\d{4}[-/.]\d", fold_width(text)):
-                    self.app.signed_date = parse_date(re.sub(r"^日期[:：]", "", text.strip()))
-                    self.app.sources["signed_date"] = source
-                    return
+        found = _date_after_signature(lines)
+        if found is None:
+            # No signature line: on a 1-bit scan the seal's ring can join it to the lines
+            # above into one unreadable block. A line that is a whole date is the date signed.
+            dates = [
+                c
+                for c in lines
+                if _sealed_date(c.text) is not None or _WRITTEN_DATE.match(label_key(c.text))
+            ]
+            found = (dates[-1].text, dates[-1].source) if dates else None
+        if found is None:
             return
-        # No signature line: on a 1-bit scan the seal's ring can join it to the lines above
-        # into one unreadable block. A line that is a whole date is then the date signed.
-        dates = [c for c in lines if _WHOLE_DATE.match(label_key(c.text))]
-        if dates:
-            self.app.signed_date = parse_date(dates[-1].text.strip())
-            self.app.sources["signed_date"] = dates[-1].source
+        text, source = found
+        date = parse_date(re.sub(r"^日期[:：]", "", text.strip()))
+        sealed = _sealed_date(text)
+        if sealed is not None and not label_key(text).endswith("日"):
+            # The seal over the date (骑年盖月) took its 日: the day may have lost a digit.
+            date = sealed
+            if source.confidence is not None:
+                source = dataclasses.replace(source, confidence=min(source.confidence, UNSURE))
+        self.app.signed_date = date
+        self.app.sources["signed_date"] = source
+
+
+def _date_after_signature(lines: list[Cell]) -> tuple[str, Source] | None:
+    """The text and source of the date written under the signature line, if there is one."""
+    for i, cell in enumerate(lines):
+        key = label_key(cell.text)
+        if not _SIGNATURE.search(key):
+            continue
+        after = _SIGNATURE.split(key, maxsplit=1)[-1]
+        candidates = [after, *(c.text for c in lines[i + 1 : i + 4])]
+        sources = [cell.source, *(c.source for c in lines[i + 1 : i + 4])]
+        for text, source in zip(candidates, sources, strict=True):
+            if "年" in text or re.search(r"\d{4}[-/.]\d", fold_width(text)):
+                return text, source
+        return None
+    return None
+
+
+def _sealed_date(text: str) -> dt.date | None:
+    """A line that is a whole date, its 日 perhaps lost or misread under the seal."""
+    match = _WHOLE_DATE.match(label_key(text))
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(match.group(g)) for g in ("y", "m", "d")))
+    except ValueError:
+        return None
 
 
 # The signature line: 申请单位名称（公章）, or 盖章; a seal over it may take a character or two
 # from the recogniser (申请单住名称（公）, 申请单住名称「公员）), so 名称, a bracket and 公
 # are enough.
 _SIGNATURE = re.compile(r"名称\W?公章?\W?|\(?公章\)?|盖章")
-_WHOLE_DATE = re.compile(
-    r"^(\d{4}|[〇零○一二三四五六七八九]{4})年[\d〇零○一二三四五六七八九十]{1,3}月[\d〇零○一二三四五六七八九十]{1,3}日$"
+# A line that is a date in digits; its 日 may be lost or misread under the seal.
+_WHOLE_DATE = re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})(日|[^\d\s])?$")
+# A date written in Chinese numerals (二〇二三年九月六日), read whole.
+_WRITTEN_DATE = re.compile(
+    r"^[〇零○一二三四五六七八九]{4}年[〇零○一二三四五六七八九十]{1,3}月[〇零○一二三四五六七八九十]{1,3}日$"
 )
 
 # A blank holds digits, separators, underscores or Chinese numerals, never other words.

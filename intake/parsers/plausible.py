@@ -7,7 +7,10 @@ may hold (a USCC's check digit, digits only in a quantity, the shape of an
 e-mail, a phone or a project number) and against the other values it must
 agree with (the ratio, the rows' sum, the 声明's copies of the table's
 figures). A value that fails is capped below the ``LOW_CONFIDENCE`` threshold,
-so the reviewer is sent to that cell; nothing is changed in the value itself.
+so the reviewer is sent to that cell. Only the recogniser's known slips are
+undone, and the value is then doubted too: 1iu → liu in an e-mail, a lost @
+before a public mail service, a traditional character in a name (黃 → 黄; the
+recogniser knows both scripts, the forms use simplified).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import opencc
 from stdnum.cn import uscc as uscc_module
 
 from intake.application import Application
@@ -50,6 +54,11 @@ _AT_MISREAD = set("0oOeøa©Q@")
 QUANTITIES = ("due_allowance_t", "offset_requested_t", "offset_ratio_pct")
 
 
+# Names in traditional characters folded to simplified (OpenCC's t2s).
+_SIMPLIFIED = opencc.OpenCC("t2s")
+NAMES = ("entity_name", "contact_name")
+
+
 def temper(app: Application) -> None:
     """Lower the confidence of OCR values that fail their format or disagree with another."""
     if app.is_digital or not app.sources:
@@ -59,6 +68,12 @@ def temper(app: Application) -> None:
         if repaired != app.contact_email:
             app.contact_email = repaired
             _cap(app, "contact_email", DOUBTFUL)
+    _undo_decimal_commas(app)
+    for name in NAMES:
+        value = getattr(app, name)
+        if isinstance(value, str) and (simplified := _SIMPLIFIED.convert(value)) != value:
+            setattr(app, name, simplified)
+            _cap(app, name, DOUBTFUL)
     impossible = set(_impossible(app))
     for path in impossible | set(_disagreements(app)):
         _cap(app, path, IMPOSSIBLE)
@@ -87,6 +102,22 @@ def _blanks(app: Application) -> int:
     return sum(getattr(app, name) is None for name in names) + declaration.count(None)
 
 
+# A ratio's decimal point read as a comma: 1,34 (a thousands comma has three digits after it).
+_DECIMAL_COMMA = re.compile(r"^(\d+)[,，](\d{1,2})$")
+
+
+def _undo_decimal_commas(app: Application) -> None:
+    """Percentages read with a comma for their point (1,34) as numbers, doubted."""
+    for path in ("offset_ratio_pct", "declaration.ratio_pct"):
+        owner = app.declaration if path.startswith("declaration.") else app
+        name = path.rpartition(".")[2]
+        value = getattr(owner, name)
+        match = _DECIMAL_COMMA.match(value) if isinstance(value, str) else None
+        if match:
+            setattr(owner, name, Decimal(f"{match.group(1)}.{match.group(2)}"))
+            _cap(app, path, DOUBTFUL)
+
+
 def repair_email(value: str) -> str:
     """An e-mail address with the recogniser's usual slips undone: 1iu → liu, zh0u → zhou.
 
@@ -95,9 +126,27 @@ def repair_email(value: str) -> str:
     An address without an @ that ends in a public mail service gets it back before the
     service's name (zhang9650yeah.net → zhang965@yeah.net).
     """
-    fixed = _LEADING_ONE.sub("l", _restore_at(value))
+    fixed = _LEADING_ONE.sub("l", _restore_at(_drop_stray_signs(value)))
     fixed = _INNER_ONE.sub("l", fixed)
     return _INNER_ZERO.sub("o", fixed)
+
+
+def _drop_stray_signs(value: str) -> str:
+    """The address without the signs no address holds.
+
+    One between letters of the domain was its dot (com•cn); one before the @ was a
+    speck (liu16(@163.com).
+    """
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return value
+    local = _NOT_IN_LOCAL.sub("", local)
+    domain = _NOT_IN_DOMAIN.sub(".", domain)
+    return f"{local}@{domain}"
+
+
+_NOT_IN_LOCAL = re.compile(r"[^A-Za-z0-9._%+-]")
+_NOT_IN_DOMAIN = re.compile(r"(?<=[A-Za-z0-9])[^A-Za-z0-9.-](?=[A-Za-z0-9])")
 
 
 def _restore_at(value: str) -> str:

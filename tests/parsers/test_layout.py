@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from intake.application import Source
 from intake.parsers.layout import read_form
-from intake.parsers.text import Cell, FormNotRecognized
+from intake.parsers.text import Cell, FormNotRecognized, FormText
 from tests.fixtures.form_text import DECLARATION, cells, make_form
 
 
@@ -148,6 +149,7 @@ def test_label_wordings_seen_on_real_forms(label: str, field: str) -> None:
         ("2022年应清缴配额\n量：吨", "due_allowance_t"),
         ("申请抵销量吨：", "offset_requested_t"),
         ("申请抵销量:t", "offset_requested_t"),
+        ("申请抵销量·吨：", "offset_requested_t"),
     ],
 )
 def test_unit_whose_brackets_the_scan_lost_still_marks_the_label(label: str, field: str) -> None:
@@ -241,3 +243,29 @@ def test_a_date_line_gives_the_date_when_the_seal_hid_the_signature_line() -> No
     app = read_form(make_form(lines=lines))
     assert app.signed_date == dt.date(2023, 9, 6)
     assert app.sources["signed_date"].where == "line 5"  # the date line, 0-based
+
+
+def sure_lines(lines: list[str]) -> FormText:
+    """The form with these lines, each read at 0.99."""
+    form = make_form(lines=lines)
+    form.lines = [Cell(c.text, replace(c.source, confidence=0.99)) for c in form.lines]
+    return form
+
+
+@pytest.mark.parametrize(
+    ("written", "day"), [("2023 年 9 月 6", 6), ("2023年9月6F", 6), ("2023年9月16", 16)]
+)
+def test_a_date_whose_day_sign_the_seal_took_is_read_but_doubted(written: str, day: int) -> None:
+    for lines in (
+        [*DECLARATION[:-1], written],
+        [line for line in DECLARATION[:-1] if "公章" not in line] + [written],
+    ):
+        app = read_form(sure_lines(lines))
+        assert app.signed_date == dt.date(2023, 9, day)
+        assert app.sources["signed_date"].confidence == 0.79
+
+
+def test_a_date_with_its_day_sign_keeps_its_confidence() -> None:
+    app = read_form(sure_lines(DECLARATION))
+    assert app.signed_date == dt.date(2023, 9, 6)
+    assert app.sources["signed_date"].confidence == 0.99

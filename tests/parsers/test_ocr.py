@@ -441,7 +441,7 @@ def test_only_a_code_shaped_like_a_uscc_with_a_wrong_check_digit_is_read_again(
     assert ocr._broken_uscc(text) is broken
 
 
-def test_line_crops_are_batched_by_width_and_padded_to_the_widest_only() -> None:
+def test_line_crops_are_padded_to_a_width_set_by_their_own_width_and_batched_by_it() -> None:
     from intake.parsers import ocrengine
 
     crops = [np.full((48, w, 3), 255, np.uint8) for w in (600, 90, 100, 2000, 95, 610)]
@@ -449,12 +449,25 @@ def test_line_crops_are_batched_by_width_and_padded_to_the_widest_only() -> None
     batches = ocrengine._batches(widths)
     assert sorted(i for b in batches for i in b) == list(range(len(crops)))
     for batch in batches:
-        padded = max(widths[i] for i in batch)
-        assert len(batch) == 1 or len(batch) * padded <= ocrengine.BATCH_COLUMNS
-    # The three narrow crops share a batch, far below RapidOCR's floor of 320 columns.
+        padded = {ocrengine.padded_width(widths[i]) for i in batch}
+        assert len(padded) == 1
+        assert len(batch) == 1 or len(batch) * padded.pop() <= ocrengine.BATCH_COLUMNS
+    # The narrow crops share a call, far below RapidOCR's floor of 320 columns.
     narrow = next(b for b in batches if 1 in b)
     assert sorted(narrow) == [1, 2, 4]
     tensor = ocrengine._tensor(crops, narrow, widths)
-    assert tensor.shape == (3, 3, 48, 104)
+    assert tensor.shape == (3, 3, 48, ocrengine.padded_width(100))
+    assert tensor.shape[3] < 1.15 * 100
     assert float(tensor.max()) == 1.0
-    assert float(tensor[:, :, :, 100:].max()) <= 1.0
+    # What a crop is padded to does not depend on the crops beside it.
+    alone = ocrengine._tensor(crops, [2], widths)
+    assert np.array_equal(alone[0], tensor[narrow.index(2)])
+
+
+def test_padded_widths_grow_by_a_share_of_the_width() -> None:
+    from intake.parsers import ocrengine
+
+    for width in range(8, 3000, 7):
+        padded = ocrengine.padded_width(width)
+        assert width <= padded <= max(ocrengine.FIRST_PAD, 1.13 * width + ocrengine.WIDTH_STEP)
+        assert padded % ocrengine.WIDTH_STEP == 0

@@ -140,6 +140,9 @@ def test_digital_files_are_left_alone() -> None:
         ("zhang965øyeah.net", "zhang965@yeah.net"),
         ("wang123qq.com", "wang123@qq.com"),
         ("chen7vip.qq.com", "chen7@vip.qq.com"),
+        # Signs no address holds: a speck before the @, the domain's dot read as a bullet.
+        ("liu16(@163.com", "liu16@163.com"),
+        ("zhang437@chnenergy.com•cn", "zhang437@chnenergy.com.cn"),
     ],
 )
 def test_usual_slips_in_an_email_are_undone_and_doubted(read: str, meant: str) -> None:
@@ -158,6 +161,30 @@ def test_an_at_is_not_guessed_before_a_company_domain_or_a_sub_domain(read: str)
     assert (app.sources["contact_email"].confidence or 0) < LOW
 
 
+@pytest.mark.parametrize(
+    ("field", "read", "meant"),
+    [
+        ("contact_name", "黃英", "黄英"),
+        ("contact_name", "鍾南山", "钟南山"),
+        ("entity_name", "大唐嘉興化工有限公司", "大唐嘉兴化工有限公司"),
+    ],
+)
+def test_a_name_read_in_traditional_characters_is_simplified_and_doubted(
+    field: str, read: str, meant: str
+) -> None:
+    app = make_application(**{field: read})
+    temper(app)
+    assert getattr(app, field) == meant
+    assert (app.sources[field].confidence or 0) < LOW
+
+
+def test_a_simplified_name_keeps_its_confidence() -> None:
+    app = make_application(contact_name="黄英")
+    temper(app)
+    assert app.contact_name == "黄英"
+    assert (app.sources["contact_name"].confidence or 0) >= LOW
+
+
 def test_on_a_page_that_reads_badly_no_value_is_trusted() -> None:
     app = make_application(due_allowance_t=None, offset_requested_t=None, uscc="9140636OEID1")
     app.contact_email = None
@@ -173,3 +200,11 @@ def test_a_ratio_nothing_else_confirms_is_doubted() -> None:
     app = make_application(due_allowance_t=None, offset_ratio_pct=Decimal("1.07"))
     app.declaration = declaration
     assert doubted(app) == ["offset_ratio_pct"]
+
+
+@pytest.mark.parametrize("read", ["1,34", "1，34"])
+def test_a_ratio_read_with_a_comma_for_its_point_is_a_number_and_doubted(read: str) -> None:
+    app = make_application(offset_ratio_pct=read)
+    temper(app)
+    assert app.offset_ratio_pct == Decimal("1.34")
+    assert (app.sources["offset_ratio_pct"].confidence or 0) < LOW
