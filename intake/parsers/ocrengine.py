@@ -31,7 +31,8 @@ REC_WORKERS = max(1, min(4, os.cpu_count() or 1))
 REC_HEIGHT = 48
 WIDTH_STEP = 8
 # Columns of one recognition call (crops × their padded width): enough to amortise the call,
-# few enough that its activations stay in the core's cache and each worker gets several calls.
+# few enough that its activations stay in the core's cache and each worker gets several
+# calls (bench/ocrbatch.py compares 600, 1200 and 2400).
 BATCH_COLUMNS = 1200
 # Each crop is padded to the next of these widths, set by its own width alone (each 12 %
 # wider than the last, in steps of WIDTH_STEP): what a line reads as then does not depend on

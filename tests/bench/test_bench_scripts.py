@@ -133,3 +133,25 @@ def test_cli_script_prints_its_tables() -> None:
     assert "| reference: intake check FORM.docx, registry through the ORM " in out
     assert 'python -c "import docx"' in out
     assert "| FILE_UNREADABLE " in out
+
+
+# The OCR scripts read the office corpus that tests/parsers/test_office_scans.py builds:
+# the same worker runs them, one after the other.
+@pytest.mark.slow
+@pytest.mark.xdist_group("office-scans")
+def test_ocr_kinds_script_prints_times_beside_the_reference_and_the_target() -> None:
+    out = run("bench.ocrkinds", "--kinds", "grey-300", "--repeat", "1")
+    row = next(line for line in out.splitlines() if line.startswith("| grey-300-1.pdf"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "1"
+    assert cells[4].startswith("≤ 1 s, ")
+    assert cells[6].endswith("×")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("office-scans")
+def test_ocr_batch_script_compares_with_rapidocrs_own_batching() -> None:
+    out = run("bench.ocrbatch", "--kinds", "grey-300", "--repeat", "1")
+    assert "crops read differently alone than with their page: 0 of " in out
+    assert "| RapidOCR's own batching (reference) |" in out
+    assert "| ours, 1200 columns a call |" in out
