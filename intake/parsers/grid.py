@@ -190,7 +190,7 @@ def lines_in(text: Array, box: Box, split_gap: float | None = None) -> list[Box]
     if region.size == 0:
         return []
     out: list[Box] = []
-    for top, bottom in _bands((region > 0).sum(axis=1) >= 2):
+    for top, bottom in _bands((region > 0).sum(axis=1)):
         strip = region[top:bottom]
         gap = None if split_gap is None else max(8, int(split_gap * (bottom - top)))
         for left, right in _runs((strip > 0).sum(axis=0) > 0, merge_gap=gap):
@@ -203,9 +203,14 @@ MIN_LINE_HEIGHT = 6
 MIN_LINE_INK = 20
 
 
-def _bands(rows: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """Text line bands from the rows holding ink, pieces of one line (二, 三, …) merged back."""
-    bands = _runs(rows, merge_gap=3)
+def _bands(counts: NDArray[np.intp]) -> list[tuple[int, int]]:
+    """Text line bands from the ink count of each row, pieces of one line (二, 三, …) merged back.
+
+    A band much taller than the others is lines that something joined (a seal's ring
+    on a 1-bit scan, whose red was lost with its colour): it is cut where the rows
+    hold little ink (``_split_tall``).
+    """
+    bands = _runs(counts >= 2, merge_gap=3)
     bands = [(t, b) for t, b in bands if b - t >= 3]
     if not bands:
         return []
@@ -218,7 +223,50 @@ def _bands(rows: NDArray[np.bool_]) -> list[tuple[int, int]]:
             merged[-1] = (last_top, bottom)
         else:
             merged.append((top, bottom))
-    return [(t, b) for t, b in merged if b - t >= MIN_LINE_HEIGHT]
+    out: list[tuple[int, int]] = []
+    for top, bottom in merged:
+        if typical >= MIN_LINE_HEIGHT and bottom - top > TALL_BAND * typical:
+            out.extend(_split_tall(counts, top, bottom, typical))
+        else:
+            out.append((top, bottom))
+    return [(t, b) for t, b in out if b - t >= MIN_LINE_HEIGHT]
+
+
+# A band this many times the typical line height is several lines joined.
+TALL_BAND = 2.2
+# Rows with less ink than this share of the band's fullest rows are between its lines.
+GAP_INK_SHARE = 0.15
+EDGE_SHARE = 0.33
+
+
+def _split_tall(
+    counts: NDArray[np.intp], top: int, bottom: int, typical: float
+) -> list[tuple[int, int]]:
+    """The lines within a tall band, cut at its emptiest rows between them (the band if none).
+
+    The cores of the lines are the runs of rows with more ink than a share of the
+    band's fullest rows; each cut falls on the emptiest row between two cores, and a
+    line reaches at most a third of a line height past its core: it keeps the faint
+    tops and bottoms of its characters, not the ring beyond them.
+    """
+    inner = counts[top:bottom]
+    threshold = max(2.0, GAP_INK_SHARE * float(np.percentile(inner, 90)))
+    cores = [
+        (start, end)
+        for start, end in _runs(inner >= threshold, merge_gap=3)
+        if end - start >= 0.5 * typical
+    ]
+    if len(cores) < 2:
+        return [(top, bottom)]
+    cuts = [0]
+    for (_, end), (start, _) in itertools.pairwise(cores):
+        cuts.append(end + int(np.argmin(inner[end:start])) if start > end else end)
+    cuts.append(bottom - top)
+    margin = round(EDGE_SHARE * typical)
+    return [
+        (top + max(cut, start - margin), top + min(next_cut, end + margin))
+        for (cut, next_cut), (start, end) in zip(itertools.pairwise(cuts), cores, strict=True)
+    ]
 
 
 def _runs(flags: NDArray[np.bool_], merge_gap: int | None) -> list[tuple[int, int]]:

@@ -413,6 +413,25 @@ def test_text_lines_in_a_cell_come_top_to_bottom() -> None:
     assert boxes[0][3] < boxes[1][1]
 
 
+def test_lines_joined_by_a_seal_ring_are_cut_apart() -> None:
+    # Five typed lines; a ring (a 1-bit scan's seal, its red lost) crosses the last three.
+    page = np.full((700, 900), 255, dtype=np.uint8)
+    for i, y in enumerate((80, 160, 300, 345, 390)):
+        cv2.putText(
+            page, f"line {i} of the statement", (40, y), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 3
+        )
+    plain = grid.lines_in(image.ink_mask(page), (0, 0, 900, 700), split_gap=2.5)
+    cv2.circle(page, (620, 345), 80, 0, 4)
+    sealed = grid.lines_in(image.ink_mask(page), (0, 0, 900, 700), split_gap=2.5)
+    tops = sorted({box[1] for box in sealed})
+    assert len(tops) >= len({box[1] for box in plain}) == 5
+    # Each typed line keeps a box of its own, about as tall as without the ring.
+    for box in plain:
+        below = [b for b in sealed if b[1] <= box[1] + 8 and b[3] >= box[3] - 8]
+        assert below, box
+        assert min(b[3] - b[1] for b in below) < 2.2 * (box[3] - box[1])
+
+
 def test_large_photos_are_scaled_to_working_size() -> None:
     photo = np.zeros((4000, 3000, 3), dtype=np.uint8)
     assert image.limit_size(photo).shape == (2400, 1800, 3)
