@@ -209,12 +209,53 @@ def ink_mask(gray: Array) -> Array:
     _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     # Otsu on a nearly blank page picks a threshold inside paper noise; never accept that.
     _, light = cv2.threshold(gray, 200, 255, cv2.THRESH_BINARY_INV)
-    binary = cv2.bitwise_and(binary, light)
-    _count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < 4
-    small[0] = False
-    binary[small[labels]] = 0
-    return np.asarray(binary, dtype=np.uint8)
+    ink = np.asarray(cv2.bitwise_and(binary, light), np.uint8)
+    labels, stats = label_components(ink)
+    specks = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] < 4) + 1
+    _clear_specks(ink, labels, stats, specks)
+    return ink
+
+
+def label_components(mask: Array) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """Labels and statistics (left, top, width, height, area) of the 8-connected parts."""
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return np.asarray(labels, np.int32), np.asarray(stats, np.int32)
+
+
+def _clear_specks(
+    binary: Array, labels: NDArray[np.int32], stats: NDArray[np.int32], specks: NDArray[np.intp]
+) -> None:
+    """Set the pixels of the given components (fewer than 4 pixels each) to 0 in place.
+
+    Such a component lies within a 3 by 3 box from its bounding box's corner, so the
+    nine positions of that box are tested for every speck at once: much less work
+    than looking the labels of the whole page up in a table.
+    """
+    left, top = stats[specks, cv2.CC_STAT_LEFT], stats[specks, cv2.CC_STAT_TOP]
+    wide, tall = stats[specks, cv2.CC_STAT_WIDTH], stats[specks, cv2.CC_STAT_HEIGHT]
+    for dy in range(3):
+        for dx in range(3):
+            inside = (dy < tall) & (dx < wide)
+            ys, xs = top[inside] + dy, left[inside] + dx
+            own = labels[ys, xs] == specks[inside]
+            binary[ys[own], xs[own]] = 0
+
+
+def paint_components(
+    labels: NDArray[np.int32], stats: NDArray[np.int32], chosen: NDArray[np.bool_]
+) -> Array:
+    """A mask (255) of the chosen components of a labelling, label 0 never chosen.
+
+    Only a few components are ever chosen (long rules, underlines): each is painted
+    inside its bounding box, instead of looking every pixel's label up in ``chosen``.
+    """
+    out = np.zeros(labels.shape, np.uint8)
+    for label in np.flatnonzero(chosen[1:]) + 1:
+        x, y = stats[label, cv2.CC_STAT_LEFT], stats[label, cv2.CC_STAT_TOP]
+        w, h = stats[label, cv2.CC_STAT_WIDTH], stats[label, cv2.CC_STAT_HEIGHT]
+        window = out[y : y + h, x : x + w]
+        window[labels[y : y + h, x : x + w] == label] = 255
+    return out
 
 
 def estimate_skew(ink: Array) -> float:

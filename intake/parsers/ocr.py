@@ -146,19 +146,18 @@ def _erase_underlines(gray: Array, ink: Array, table: Box | None) -> Array:
     a 7 as Z or adds a 1 in front, and is sure of it.
     """
     height, width = ink.shape
-    runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(40, width // 30)), np.uint8))
+    line = np.ones((1, max(40, width // 30)), np.uint8)
+    runs = np.asarray(cv2.morphologyEx(ink, cv2.MORPH_OPEN, line), np.uint8)
     if table is not None:
         # Inside the table blurred strokes of neighbouring characters can join into such a
         # run; the cells are read within their rules anyway.
         x0, y0, x1, y1 = table
         runs[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    labels, stats = image.label_components(runs)
     thin = stats[:, cv2.CC_STAT_HEIGHT] <= max(4, height // 400)
-    thin[0] = False
-    rules = cv2.dilate(np.where(thin[labels], 255, 0).astype(np.uint8), np.ones((3, 3), np.uint8))
-    out = gray.copy()
-    out[rules > 0] = 255
-    return out
+    rules = cv2.dilate(image.paint_components(labels, stats, thin), np.ones((3, 3), np.uint8))
+    # The mask is 0 or 255: the brighter of it and the page is the page with the rules white.
+    return np.asarray(cv2.max(gray, rules), np.uint8)
 
 
 def _line_shape(page: _Page) -> float:
