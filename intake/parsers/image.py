@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
@@ -65,7 +66,7 @@ def load_image_file(path: Path) -> Array:
         # Malformed image data surfaces from PIL's decoders and EXIF reader as many
         # exception types (OSError, SyntaxError, struct.error, KeyError, ...).
         raise FileUnreadable("图片文件已损坏或格式不受支持，无法读取") from exc
-    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+    return _to_bgr(rgb)
 
 
 def load_image_frames(path: Path) -> list[Array]:
@@ -83,7 +84,7 @@ def load_image_frames(path: Path) -> list[Array]:
                     _check_size(img.size)
                     img.load()
                     rgb = ImageOps.exif_transpose(img).convert("RGB")
-                    frames.append(np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1]))
+                    frames.append(_to_bgr(rgb))
     except FileUnreadable:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -94,6 +95,11 @@ def load_image_frames(path: Path) -> list[Array]:
         # As in load_image_file: PIL's decoders fail with many exception types.
         raise FileUnreadable("图片文件已损坏或格式不受支持，无法读取") from exc
     return frames
+
+
+def _to_bgr(rgb: Image.Image) -> Array:
+    """An RGB PIL image as an OpenCV BGR array (cvtColor swaps channels faster than numpy)."""
+    return np.asarray(cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), np.uint8)
 
 
 def _check_size(size: tuple[int, int]) -> None:
@@ -134,8 +140,9 @@ def iter_pdf_pages(path: Path, pages: list[int], dpi: int = RENDER_DPI) -> Itera
             page = pdf[index]
             width, height = page.get_size()
             scale = min(dpi / 72, MAX_RENDER_SIDE / max(width, height, 1))
-            pil = page.render(scale=scale).to_pil().convert("RGB")
-            yield np.ascontiguousarray(np.asarray(pil)[:, :, ::-1])
+            # PDFium draws in BGR, OpenCV's order: copy its pixels as they are.
+            bitmap = page.render(scale=scale, force_bitmap_format=pdfium_raw.FPDFBitmap_BGR)
+            yield np.array(bitmap.to_numpy(), np.uint8)
     finally:
         pdf.close()
 
@@ -308,12 +315,12 @@ def rotate(image: Array, degrees: float) -> Array:
 
 def rotate_180(image: Array) -> Array:
     """The page turned upside down."""
-    return np.ascontiguousarray(image[::-1, ::-1])
+    return np.asarray(cv2.flip(image, -1), np.uint8)
 
 
 def rotate_90(image: Array) -> Array:
     """The page turned a quarter clockwise."""
-    return np.ascontiguousarray(np.rot90(image, k=-1))
+    return np.asarray(cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), np.uint8)
 
 
 def straighten(image: Array, quad: NDArray[np.float32]) -> Array:

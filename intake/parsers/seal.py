@@ -58,7 +58,7 @@ def red_channel(image: Array) -> Array:
     """The page's red channel: red ink is nearly as bright as paper there, black ink stays dark."""
     if image.ndim != 3:
         return image
-    return np.ascontiguousarray(image[:, :, 2])
+    return np.asarray(cv2.extractChannel(image, 2), np.uint8)
 
 
 def lift_red(flat: Array, image: Array) -> Array:
