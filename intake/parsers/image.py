@@ -224,9 +224,33 @@ def ink_mask(gray: Array) -> Array:
 
 
 def label_components(mask: Array) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
-    """Labels and statistics (left, top, width, height, area) of the 8-connected parts."""
-    _count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    return np.asarray(labels, np.int32), np.asarray(stats, np.int32)
+    """Labels and statistics of the 8-connected parts of a mask, as OpenCV gives them.
+
+    The statistics are the columns of ``cv2.connectedComponentsWithStats`` (left, top,
+    width, height, area) for every label but the background's, whose row is left at 0.
+    That function spends most of its time (about 20 ms on a 200 dpi page) adding every
+    background pixel to label 0; here only the ink pixels are visited.
+    """
+    count, found = cv2.connectedComponents(mask, connectivity=8)
+    labels: NDArray[np.int32] = np.asarray(found, np.int32)
+    stats = np.zeros((count, 5), np.int32)
+    points = cv2.findNonZero(mask)
+    if points is None:
+        return labels, stats
+    xy = np.asarray(points, np.int32).reshape(-1, 2)
+    xs, ys = xy[:, 0], xy[:, 1]
+    own = labels[ys, xs]
+    low = np.full((2, count), np.iinfo(np.int32).max, np.int32)
+    high = np.full((2, count), -1, np.int32)
+    for axis, values in enumerate((xs, ys)):
+        np.minimum.at(low[axis], own, values)
+        np.maximum.at(high[axis], own, values)
+    stats[1:, cv2.CC_STAT_LEFT] = low[0, 1:]
+    stats[1:, cv2.CC_STAT_TOP] = low[1, 1:]
+    stats[1:, cv2.CC_STAT_WIDTH] = high[0, 1:] - low[0, 1:] + 1
+    stats[1:, cv2.CC_STAT_HEIGHT] = high[1, 1:] - low[1, 1:] + 1
+    stats[1:, cv2.CC_STAT_AREA] = np.bincount(own, minlength=count)[1:]
+    return labels, stats
 
 
 def _clear_specks(
