@@ -297,9 +297,12 @@ def estimate_skew(ink: Array) -> float:
     """
     run = max(9, ink.shape[1] // 100)
     runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-    ys, xs = np.nonzero(runs)
-    if len(xs) < 50:
+    # findNonZero lists the points in the same (row by row) order as np.nonzero, faster.
+    points = cv2.findNonZero(runs)
+    if points is None or len(points) < 50:
         return 0.0
+    xy = np.asarray(points, np.int32).reshape(-1, 2)
+    xs, ys = xy[:, 0], xy[:, 1]
     if len(xs) > 60_000:
         pick = np.random.default_rng(0).choice(len(xs), 60_000, replace=False)
         ys, xs = ys[pick], xs[pick]
@@ -307,7 +310,7 @@ def estimate_skew(ink: Array) -> float:
     return _sharpest(xs, ys, np.arange(best - 0.3, best + 0.31, 0.03))
 
 
-def _sharpest(xs: NDArray[np.intp], ys: NDArray[np.intp], angles: NDArray[np.float64]) -> float:
+def _sharpest(xs: NDArray[np.int32], ys: NDArray[np.int32], angles: NDArray[np.float64]) -> float:
     """The angle along which the points' row histogram is sharpest."""
     scores = []
     x = xs.astype(np.float64)
