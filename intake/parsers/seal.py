@@ -49,9 +49,13 @@ def reddish_mask(image: Array) -> Array:
     """Mask (255) of anything tinted red, seal edges included, but not black text under a seal."""
     if image.ndim != 3:
         return np.zeros(image.shape[:2], dtype=np.uint8)
-    blue, green, red = (image[:, :, i].astype(np.int16) for i in range(3))
-    tint = red - np.maximum(green, blue)
-    return np.asarray(np.where((tint >= 25) & (red >= 90), 255, 0), np.uint8)
+    blue, green, red = cv2.split(image)
+    # OpenCV's 8-bit arithmetic is several times faster than numpy's in 16 bits; the
+    # subtraction stops at 0, and a negative tint is below the threshold all the same.
+    tint = cv2.subtract(red, cv2.max(green, blue))
+    _, tinted = cv2.threshold(tint, 24, 255, cv2.THRESH_BINARY)
+    _, bright = cv2.threshold(red, 89, 255, cv2.THRESH_BINARY)
+    return np.asarray(cv2.bitwise_and(tinted, bright), np.uint8)
 
 
 def red_channel(image: Array) -> Array:
@@ -69,10 +73,10 @@ def lift_red(flat: Array, image: Array) -> Array:
     """
     if image.ndim != 3:
         return flat
-    tinted = cv2.dilate(reddish_mask(image), np.ones((3, 3), np.uint8)) > 0
-    out = flat.copy()
-    out[tinted & (flat >= 140)] = 255
-    return out
+    tinted = cv2.dilate(reddish_mask(image), np.ones((3, 3), np.uint8))
+    _, light = cv2.threshold(flat, 139, 255, cv2.THRESH_BINARY)
+    # The mask is 0 or 255: the brighter of it and the page is the page with those pixels white.
+    return np.asarray(cv2.max(flat, cv2.bitwise_and(tinted, light)), np.uint8)
 
 
 def find_seal(image: Array, mask: Array | None = None) -> Seal | None:
