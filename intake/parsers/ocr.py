@@ -73,6 +73,8 @@ class _Page:
     outside: list[Box] = field(default_factory=list)
     # The page before its thin rules were erased for reading: what a re-cut starts from.
     plain: Array | None = None
+    # The ink mask of ``plain``.
+    ink: Array | None = None
 
 
 def prepare_page(picture: Array) -> _Page:
@@ -94,19 +96,21 @@ def prepare_page(picture: Array) -> _Page:
     if (ink > 0).mean() < MIN_INK_SHARE:
         return _Page(gray, color, ink, None, stamp, blank=True)
     angle = image.estimate_skew(ink)
-    known: Array | None = ink
     if abs(angle) >= image.MIN_ROTATION:
         gray, color = image.rotate(gray, angle), image.rotate(color, angle)
-        known = None
-    page = _cut(gray, color, stamp, known)
+        ink = image.ink_mask(gray)
+    page = _cut(gray, color, stamp, ink)
+    # A turned page's ink mask is its mask turned (the thresholds come from the histogram
+    # and a speck is a speck either way up), so the turns below do not recompute it.
     if _line_shape(page) < SIDEWAYS_SHAPE:
         # Lines of upright text are long and flat; a sideways page cuts into squat pieces.
         # A wrong quarter turn is set right by the upside-down check below.
-        turned = _cut(image.rotate_90(gray), image.rotate_90(color), stamp)
+        turned = _cut(image.rotate_90(gray), image.rotate_90(color), stamp, image.rotate_90(ink))
         page = turned if _line_shape(turned) > _line_shape(page) else page
     if looks_upside_down(_sample_crops(page)):
         plain = page.plain if page.plain is not None else page.gray
-        page = _cut(image.rotate_180(plain), image.rotate_180(page.color), stamp)
+        known = None if page.ink is None else image.rotate_180(page.ink)
+        page = _cut(image.rotate_180(plain), image.rotate_180(page.color), stamp, known)
     return page
 
 
@@ -126,7 +130,7 @@ def _cut(gray: Array, color: Array, stamp: bool, ink: Array | None = None) -> _P
     table = grid.find_grid(ink, rules)
     text = grid.text_mask(ink, rules)
     reading = _erase_underlines(gray, ink, table.box if table is not None else None)
-    page = _Page(reading, color, text, table, stamp, plain=gray)
+    page = _Page(reading, color, text, table, stamp, plain=gray, ink=ink)
     height, width = gray.shape
     if table is None:
         page.outside = grid.lines_in(text, (0, 0, width, height), split_gap=2.5)
