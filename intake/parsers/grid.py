@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from intake.parsers import image
+
 Array = NDArray[np.uint8]
 Box = tuple[int, int, int, int]
 
@@ -173,10 +175,9 @@ def text_mask(ink: Array, masks: Rules | None = None) -> Array:
 
 def _long_parts(mask: Array, min_width: int, min_height: int) -> Array:
     """The connected parts of a rule mask at least this wide and this tall."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    labels, stats = image.label_components(mask)
     keep = (stats[:, cv2.CC_STAT_WIDTH] >= min_width) & (stats[:, cv2.CC_STAT_HEIGHT] >= min_height)
-    keep[0] = False
-    return np.asarray(np.where(keep[labels], 255, 0), np.uint8)
+    return image.paint_components(labels, stats, keep)
 
 
 def lines_in(text: Array, box: Box, split_gap: float | None = None) -> list[Box]:

@@ -73,6 +73,8 @@ class _Page:
     outside: list[Box] = field(default_factory=list)
     # The page before its thin rules were erased for reading: what a re-cut starts from.
     plain: Array | None = None
+    # The ink mask of ``plain``.
+    ink: Array | None = None
 
 
 def prepare_page(picture: Array) -> _Page:
@@ -94,19 +96,21 @@ def prepare_page(picture: Array) -> _Page:
     if (ink > 0).mean() < MIN_INK_SHARE:
         return _Page(gray, color, ink, None, stamp, blank=True)
     angle = image.estimate_skew(ink)
-    known: Array | None = ink
     if abs(angle) >= image.MIN_ROTATION:
         gray, color = image.rotate(gray, angle), image.rotate(color, angle)
-        known = None
-    page = _cut(gray, color, stamp, known)
+        ink = image.ink_mask(gray)
+    page = _cut(gray, color, stamp, ink)
+    # A turned page's ink mask is its mask turned (the thresholds come from the histogram
+    # and a speck is a speck either way up), so the turns below do not recompute it.
     if _line_shape(page) < SIDEWAYS_SHAPE:
         # Lines of upright text are long and flat; a sideways page cuts into squat pieces.
         # A wrong quarter turn is set right by the upside-down check below.
-        turned = _cut(image.rotate_90(gray), image.rotate_90(color), stamp)
+        turned = _cut(image.rotate_90(gray), image.rotate_90(color), stamp, image.rotate_90(ink))
         page = turned if _line_shape(turned) > _line_shape(page) else page
     if looks_upside_down(_sample_crops(page)):
         plain = page.plain if page.plain is not None else page.gray
-        page = _cut(image.rotate_180(plain), image.rotate_180(page.color), stamp)
+        known = None if page.ink is None else image.rotate_180(page.ink)
+        page = _cut(image.rotate_180(plain), image.rotate_180(page.color), stamp, known)
     return page
 
 
@@ -126,7 +130,7 @@ def _cut(gray: Array, color: Array, stamp: bool, ink: Array | None = None) -> _P
     table = grid.find_grid(ink, rules)
     text = grid.text_mask(ink, rules)
     reading = _erase_underlines(gray, ink, table.box if table is not None else None)
-    page = _Page(reading, color, text, table, stamp, plain=gray)
+    page = _Page(reading, color, text, table, stamp, plain=gray, ink=ink)
     height, width = gray.shape
     if table is None:
         page.outside = grid.lines_in(text, (0, 0, width, height), split_gap=2.5)
@@ -146,19 +150,18 @@ def _erase_underlines(gray: Array, ink: Array, table: Box | None) -> Array:
     a 7 as Z or adds a 1 in front, and is sure of it.
     """
     height, width = ink.shape
-    runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(40, width // 30)), np.uint8))
+    line = np.ones((1, max(40, width // 30)), np.uint8)
+    runs = np.asarray(cv2.morphologyEx(ink, cv2.MORPH_OPEN, line), np.uint8)
     if table is not None:
         # Inside the table blurred strokes of neighbouring characters can join into such a
         # run; the cells are read within their rules anyway.
         x0, y0, x1, y1 = table
         runs[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    labels, stats = image.label_components(runs)
     thin = stats[:, cv2.CC_STAT_HEIGHT] <= max(4, height // 400)
-    thin[0] = False
-    rules = cv2.dilate(np.where(thin[labels], 255, 0).astype(np.uint8), np.ones((3, 3), np.uint8))
-    out = gray.copy()
-    out[rules > 0] = 255
-    return out
+    rules = cv2.dilate(image.paint_components(labels, stats, thin), np.ones((3, 3), np.uint8))
+    # The mask is 0 or 255: the brighter of it and the page is the page with the rules white.
+    return np.asarray(cv2.max(gray, rules), np.uint8)
 
 
 def _line_shape(page: _Page) -> float:

@@ -389,6 +389,26 @@ def test_skew_is_measured_from_the_rules(angle: float) -> None:
     assert image.estimate_skew(ink) == pytest.approx(-angle, abs=0.1)
 
 
+@pytest.mark.parametrize("share", [0.0, 0.02, 0.3, 0.6])
+def test_components_are_labelled_as_opencv_labels_them(share: float) -> None:
+    mask = np.where(np.random.default_rng(7).random((300, 400)) < share, 255, 0).astype(np.uint8)
+    cv2.line(mask, (10, 150), (390, 160), 255, 3)
+    _count, want_labels, want_stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    labels, stats = image.label_components(mask)
+    assert (labels == want_labels).all()
+    assert (stats[1:] == want_stats[1:]).all()
+
+
+def test_specks_of_fewer_than_four_pixels_are_dropped() -> None:
+    page = np.full((100, 100), 255, np.uint8)
+    page[10, 10] = 0  # one pixel
+    page[20, 20:23] = 0  # three in a row
+    page[30, 30], page[31, 31], page[32, 30] = 0, 0, 0  # three touching at corners
+    page[50:52, 50:52] = 0  # four: kept
+    ink = image.ink_mask(page)
+    assert list(zip(*np.nonzero(ink), strict=True)) == [(50, 50), (50, 51), (51, 50), (51, 51)]
+
+
 def test_grid_gives_merged_cells_once() -> None:
     found = grid.find_grid(image.ink_mask(ruled_page()))
     assert found is not None
