@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from stdnum.cn import uscc as uscc_check
 
 from intake.application import Source
-from intake.parsers import grid, image, pagefind, seal
+from intake.parsers import grid, image, pagefind, promise, seal
 from intake.parsers.ocrcache import Deadline, cache_load, cache_put
 from intake.parsers.ocrengine import looks_upside_down, recognize
 from intake.parsers.text import Cell, FileUnreadable, FormNotRecognized, FormText
@@ -193,27 +193,55 @@ def _sample_crops(page: _Page) -> list[Array]:
 
 
 def read_page(page: _Page, number: int, deadline: Deadline) -> FormText:
-    """Recognise the prepared page's cells and outside lines into a one-page FormText."""
+    """Recognise the prepared page's cells and outside lines into a one-page FormText.
+
+    The 声明's printed promise is recognised only by two glances (``promise``): its
+    lines are left out of the FormText.
+    """
     jobs: list[Array] = []
     if page.table is not None:
         for row, line_rows in zip(page.table.rows, page.cells, strict=True):
             for box, lines in zip(row, line_rows, strict=True):
                 jobs.extend(image.line_crop(page.gray, line, _inner(box)) for line in lines)
-    jobs.extend(image.line_crop(page.gray, line) for line in page.outside)
-    results = iter(second_look(jobs, recognize(jobs, deadline), deadline))
+    crops, read, kept = _recognize_page(page, jobs, deadline)
+    results = iter(second_look(crops, read, deadline))
     form = FormText(kind="scan", stamp_present=page.stamp)
     if page.table is not None:
         for r, (row, line_rows) in enumerate(zip(page.table.rows, page.cells, strict=True), 1):
             cells = []
             for c, (box, lines) in enumerate(zip(row, line_rows, strict=True), 1):
-                read = [next(results) for _ in lines]
+                texts = [next(results) for _ in lines]
                 where = f"第{number}页 表格第{r}行第{c}列"
-                cells.append(_cell(page, read, box, where, number))
+                cells.append(_cell(page, texts, box, where, number))
             form.rows.append(cells)
-    for i, line in enumerate(page.outside, 1):
-        read = [next(results)]
-        form.lines.append(_cell(page, read, line, f"第{number}页 第{i}行", number))
+    for i in kept:
+        where = f"第{number}页 第{i + 1}行"
+        form.lines.append(_cell(page, [next(results)], page.outside[i], where, number))
     return form
+
+
+def _recognize_page(
+    page: _Page, jobs: list[Array], deadline: Deadline
+) -> tuple[list[Array], list[tuple[str, float]], list[int]]:
+    """The crops and readings of the cells' lines (``jobs``) and of the lines outside the
+    table but the promise's, and the indices of those outside lines.
+
+    A first, small call reads two glances at each paragraph outside the table; one
+    call then reads the cells and every outside line but the promise's.
+    """
+    outside = page.outside
+    candidates = promise.paragraphs(outside)
+    looks = [crop for p in candidates for crop in promise.glances(page.gray, outside, p)]
+    glanced = recognize(looks, deadline) if looks else []
+    skipped = {
+        i
+        for k, paragraph in enumerate(candidates)
+        if promise.is_promise(glanced[2 * k][0], glanced[2 * k + 1][0])
+        for i in paragraph
+    }
+    kept = [i for i in range(len(outside)) if i not in skipped]
+    crops = [*jobs, *(image.line_crop(page.gray, outside[i]) for i in kept)]
+    return crops, recognize(crops, deadline), kept
 
 
 def second_look(
