@@ -30,21 +30,24 @@ DEFAULT_KINDS = "grey-300,bw-150,skewed,photo-desk,screenshot,tiff-lzw"
 
 
 def page_crops(paths: list[Path]) -> list[list[Array]]:
-    """The line crops the reader recognises, one list per page read."""
+    """The line crops the reader recognises in one call for each page (its cells and lines)."""
     pages: list[list[Array]] = []
-    original = ocr.recognize
+    original = ocr._recognize_page
 
-    def keep(crops: list[Array], deadline: ocr.Deadline | None = None) -> list[tuple[str, float]]:
-        pages.append(list(crops))
-        return original(crops, deadline)
+    def keep(
+        page: ocr._Page, jobs: list[Array], deadline: ocr.Deadline
+    ) -> tuple[list[Array], list[tuple[str, float]], list[int]]:
+        crops, read, kept = original(page, jobs, deadline)
+        pages.append(crops)
+        return crops, read, kept
 
-    ocr.recognize = keep
+    ocr._recognize_page = keep
     try:
         for path in paths:
             parse(path)
     finally:
-        ocr.recognize = original
-    return [crops for crops in pages if len(crops) > 3]  # second looks are not pages
+        ocr._recognize_page = original
+    return pages
 
 
 def cpu_seconds() -> float:
