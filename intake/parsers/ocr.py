@@ -247,24 +247,50 @@ def _recognize_page(
 def second_look(
     crops: list[Array], read: list[tuple[str, float]], deadline: Deadline | None = None
 ) -> list[tuple[str, float]]:
-    """The readings, with a 统一社会信用代码 whose check digit fails read again.
+    """The readings, with two kinds of doubtful line read again from altered crops.
 
-    One character of a code misread (A as M on a 1-bit scan) breaks the check digit
-    (GB 32100-2015); the same line with more white around it, or larger, is often
-    read right. A second reading is taken only when its check digit holds.
+    A 统一社会信用代码 whose check digit fails: one character misread (A as M on a
+    1-bit scan) breaks the check digit (GB 32100-2015); the same line with more white
+    around it, or larger, is often read right. Its second reading is taken only when
+    its check digit holds.
+
+    A line of one or two characters read unsure (below ``SHORT_UNSURE``): a lone
+    character is nearly square, which the recogniser reads poorly (司 wrapped onto a
+    line of its own came back as ``s`` at 0.28). Its second reading is taken only when
+    it is sure (``SHORT_SURE``); the name it belongs to is still checked against the
+    registry.
     """
-    suspects = [i for i, (text, _) in enumerate(read) if _broken_uscc(tidy(text))]
-    if not suspects:
+    checks = {i: _valid_uscc for i, (text, _) in enumerate(read) if _broken_uscc(tidy(text))}
+    for i, (text, score) in enumerate(read):
+        if 0 < len(tidy(text)) <= SHORT_CHARS and score < SHORT_UNSURE:
+            checks[i] = _sure
+    if not checks:
         return read
+    suspects = sorted(checks)
     variants = [variant for i in suspects for variant in _variants(crops[i])]
     again = iter(recognize(variants, deadline))
     out = list(read)
     for index in suspects:
         tries = [next(again) for _ in range(len(variants) // len(suspects))]
-        valid = [t for t in tries if uscc_check.is_valid(tidy(t[0]))]
-        if valid:
-            out[index] = max(valid, key=lambda t: t[1])
+        good = [t for t in tries if checks[index](t)]
+        if good:
+            out[index] = max(good, key=lambda t: t[1])
     return out
+
+
+# A line this short read below SHORT_UNSURE is read again; a second reading replaces it
+# only from SHORT_SURE on.
+SHORT_CHARS = 2
+SHORT_UNSURE = 0.5
+SHORT_SURE = 0.8
+
+
+def _valid_uscc(reading: tuple[str, float]) -> bool:
+    return uscc_check.is_valid(tidy(reading[0]))
+
+
+def _sure(reading: tuple[str, float]) -> bool:
+    return bool(tidy(reading[0])) and reading[1] >= SHORT_SURE
 
 
 _USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
@@ -276,10 +302,12 @@ def _broken_uscc(text: str) -> bool:
 
 
 def _variants(crop: Array) -> list[Array]:
-    """The line crop with more white around it, and half as large again."""
-    padded = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    """The line crop with a little more white around it, with more, and half as large again."""
+    white = (255, 255, 255)
+    padded = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=white)
+    wide = cv2.copyMakeBorder(crop, 16, 16, 24, 24, cv2.BORDER_CONSTANT, value=white)
     larger = cv2.resize(crop, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
-    return [np.asarray(padded, np.uint8), np.asarray(larger, np.uint8)]
+    return [np.asarray(v, np.uint8) for v in (padded, wide, larger)]
 
 
 def _cell(page: _Page, read: list[tuple[str, float]], box: Box, where: str, number: int) -> Cell:

@@ -510,3 +510,21 @@ def test_padded_widths_grow_by_a_share_of_the_width() -> None:
         padded = ocrengine.padded_width(width)
         assert width <= padded <= max(ocrengine.FIRST_PAD, 1.13 * width + ocrengine.WIDTH_STEP)
         assert padded % ocrengine.WIDTH_STEP == 0
+
+
+def test_a_short_line_read_unsure_is_read_again_and_replaced_only_by_a_sure_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    crops = [np.full((44, 44, 3), 255, np.uint8) for _ in range(4)]
+    first = [("s", 0.28), ("8", 0.3), ("林霞", 0.99), ("", 0.0)]
+    asked: list[int] = []
+
+    def again(variants: list[ocr.Array], deadline: object = None) -> list[tuple[str, float]]:
+        asked.append(len(variants))
+        # Three variants a line: for the first line one sure reading, for the second none.
+        return [("司", 0.46), ("司", 0.89), ("s", 0.22), ("8", 0.5), ("B", 0.6), ("8", 0.4)]
+
+    monkeypatch.setattr(ocr, "recognize", again)
+    out = ocr.second_look(crops, first)
+    assert asked == [6]  # the sure line and the blank one are not read again
+    assert out == [("司", 0.89), ("8", 0.3), ("林霞", 0.99), ("", 0.0)]
