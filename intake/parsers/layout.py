@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from intake.application import Application, CcerRow, Declaration, Source
-from intake.parsers.normalize import parse_code, parse_email, parse_phone
+from intake.parsers.normalize import misread_count, parse_code, parse_email, parse_phone
 from intake.parsers.text import Cell, FormNotRecognized, FormText
 from intake.values import (
     clean_text,
@@ -129,17 +128,11 @@ def _misread_label(key: str) -> Label | None:
     if len(key) < MIN_MISREAD_LENGTH:
         return None
     printed = {field: _SIGNS.sub("", text) for field, text in PRINTED_LABELS.items()}
-    misses = {field: _misses(key, text) for field, text in printed.items()}
+    misses = {field: misread_count(key, text) for field, text in printed.items()}
     field = min(misses, key=misses.__getitem__)
     if misses[field] > max(1, len(printed[field]) // MISREAD_SHARE):
         return None
     return next(label for label in LABELS if label.field == field)
-
-
-def _misses(text: str, printed: str) -> int:
-    """How many characters ``text`` has wrong, missing or extra against ``printed``."""
-    blocks = difflib.SequenceMatcher(None, text, printed, autojunk=False).get_matching_blocks()
-    return max(len(text), len(printed)) - sum(block.size for block in blocks)
 
 
 @dataclass

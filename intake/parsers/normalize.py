@@ -6,6 +6,7 @@ folding) are in ``intake.values``.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from intake.values import clean_text, squash
@@ -55,3 +56,13 @@ def parse_code(text: str | None, *, upper: bool = False) -> str | None:
         return None
     code = squash(cleaned)
     return code.upper() if upper else code
+
+
+def misread_count(text: str, printed: str) -> int:
+    """How many characters ``text`` has wrong, missing or extra against the ``printed`` words.
+
+    For words the form prints, read by OCR: a label (全国碳据放权…) or the 声明's promise.
+    """
+    matcher = difflib.SequenceMatcher(None, text, printed, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    return max(len(text), len(printed)) - same

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from intake.parsers import image
+from intake.parsers.normalize import misread_count
 
 Array = NDArray[np.uint8]
 Box = tuple[int, int, int, int]
@@ -100,12 +101,7 @@ def is_promise(head: str, tail: str) -> bool:
     sentence with the blanks, typed into the same paragraph after it, would end in
     its ratio (…配额量的2.30%。).
     """
-    if not _nearly(_NOT_TEXT.sub("", head)[: len(PROMISE_START)], PROMISE_START):
+    if misread_count(_NOT_TEXT.sub("", head)[: len(PROMISE_START)], PROMISE_START) > 1:
         return False
     end = _NOT_TEXT.sub("", tail)[-len(PROMISE_END) :]
-    return _nearly(end, PROMISE_END) or _FIGURE.search(tail) is None
-
-
-def _nearly(text: str, word: str) -> bool:
-    """True when ``text`` is ``word`` with at most one character misread."""
-    return len(text) == len(word) and sum(a != b for a, b in zip(text, word, strict=True)) <= 1
+    return misread_count(end, PROMISE_END) <= 1 or _FIGURE.search(tail) is None
