@@ -116,6 +116,7 @@ PRINTED_LABELS = {
 MISREAD_SHARE = 6
 MIN_MISREAD_LENGTH = 5
 _SIGNS = re.compile(r"\W")
+_PRINTED_BARE = {field: _SIGNS.sub("", text) for field, text in PRINTED_LABELS.items()}
 
 
 def _misread_label(key: str) -> Label | None:
@@ -127,10 +128,9 @@ def _misread_label(key: str) -> Label | None:
     key = _SIGNS.sub("", re.sub(r"^\d{4}年(度)?", "", key))
     if len(key) < MIN_MISREAD_LENGTH:
         return None
-    printed = {field: _SIGNS.sub("", text) for field, text in PRINTED_LABELS.items()}
-    misses = {field: misread_count(key, text) for field, text in printed.items()}
+    misses = {field: misread_count(key, text) for field, text in _PRINTED_BARE.items()}
     field = min(misses, key=misses.__getitem__)
-    if misses[field] > max(1, len(printed[field]) // MISREAD_SHARE):
+    if misses[field] > max(1, len(_PRINTED_BARE[field]) // MISREAD_SHARE):
         return None
     return next(label for label in LABELS if label.field == field)
 

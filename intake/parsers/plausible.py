@@ -49,6 +49,8 @@ MAIL_SERVICES = (
     "sina.cn", "sohu.com", "139.com", "189.cn", "aliyun.com", "tom.com", "21cn.com",
     "gmail.com", "hotmail.com", "outlook.com",
 )  # fmt: skip
+# vip.qq.com before qq.com.
+_LONGEST_FIRST = sorted(MAIL_SERVICES, key=len, reverse=True)
 # The @ of a small or blurred address comes back as one of these, or not at all.
 _AT_MISREAD = set("0oOeøa©Q@")
 QUANTITIES = ("due_allowance_t", "offset_requested_t", "offset_ratio_pct")
@@ -153,7 +155,7 @@ def _restore_at(value: str) -> str:
     """The address with its lost @ put back before a public mail service's name."""
     if "@" in value:
         return value
-    for service in sorted(MAIL_SERVICES, key=len, reverse=True):
+    for service in _LONGEST_FIRST:
         if value.endswith("." + service) or not value.endswith(service):
             continue
         local = value[: -len(service)]
